@@ -1,0 +1,1 @@
+"""taxi_platform: the Dagster platform for the taxi company."""
