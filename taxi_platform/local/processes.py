@@ -1,0 +1,85 @@
+"""Small process and port helpers shared by the stack's launchers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+from taxi_platform.settings import ConfigError
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def choose_port(variable: str, remembered: int | None) -> int:
+    """The port from `variable` (must be free), else the one used last time if free, else any."""
+    wanted = os.environ.get(variable)
+    if wanted:
+        if not wanted.isdigit() or not 0 < int(wanted) < 65536:
+            raise ConfigError(f"{variable}={wanted!r} is not a TCP port: set it to 1-65535")
+        if not port_is_free(int(wanted)):
+            raise ConfigError(
+                f"port {wanted} on 127.0.0.1 ({variable}) is in use: stop what holds it, "
+                f"or unset {variable} to let the stack pick a free port"
+            )
+        return int(wanted)
+    if remembered and port_is_free(remembered):
+        return remembered
+    return free_port()
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    # A zombie has exited; only its parent has not collected it yet.
+    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+
+
+def terminate(pid: int, timeout: float = 15.0) -> bool:
+    """SIGTERM, then SIGKILL after `timeout`; True when the process is gone."""
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return True
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not pid_alive(pid):
+                return True
+            time.sleep(0.1)
+    return not pid_alive(pid)
+
+
+def wait_for_port(port: int, timeout: float, what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    tail = f"; see {log}" if log else ""
+    raise ConfigError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f}s{tail}")

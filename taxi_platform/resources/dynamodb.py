@@ -1,0 +1,113 @@
+"""DynamoDB resource: the live counters written by the dispatch API server.
+
+Why a thin wrapper over boto3: the counters are reset by subtracting what was read
+(`ADD count -n`), which needs atomic updates, conditional writes and full paginated scans
+with `count` (a reserved word) always behind an expression attribute name. Endpoint and
+region come from boto3's standard variables, so the same code talks to moto and to AWS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import dagster as dg
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from taxi_platform.settings import ConfigError
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items()}
+
+
+def from_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+class DynamoDBResource(dg.ConfigurableResource):
+    """The four DynamoDB tables of DESIGN §4 and the operations the platform performs on them."""
+
+    region_name: str | None = None
+    pickup_table: str = "pickup-zone-dynamodb-s"
+    flag_table: str = "flag-dynamodb-s"
+    zone_dispatch_table: str = "zone-count-dynamodb"
+    destination_table: str = "taxi-destination-dynamodb"
+    connect_timeout: float = 5.0
+    max_attempts: int = 3
+
+    def client(self):
+        return boto3.client(
+            "dynamodb",
+            region_name=self.region_name,
+            config=Config(
+                connect_timeout=self.connect_timeout,
+                retries={"max_attempts": self.max_attempts, "mode": "standard"},
+            ),
+        )
+
+    def _call(self, table: str, operation: str, **kwargs) -> dict[str, Any]:
+        client = self.client()
+        try:
+            return getattr(client, operation)(TableName=table, **kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ResourceNotFoundException":
+                raise ConfigError(
+                    f"DynamoDB table {table!r} does not exist at {client.meta.endpoint_url}: "
+                    "create it (the local stack does) or fix its TAXI_*_TABLE variable"
+                ) from None
+            raise
+        except EndpointConnectionError:
+            raise ConfigError(
+                f"DynamoDB endpoint {client.meta.endpoint_url} is unreachable: start the local "
+                "stack or fix AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL"
+            ) from None
+
+    def scan_all(self, table: str, consistent: bool = True) -> list[dict[str, Any]]:
+        """Every item of `table` as plain Python values (numbers as Decimal), all pages."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"ConsistentRead": consistent}
+        while True:
+            page = self._call(table, "scan", **kwargs)
+            items.extend(from_attribute_values(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def add(self, table: str, key: dict[str, Any], attribute: str, amount: int) -> int:
+        """Atomically add `amount` (may be negative) to an attribute; returns the new value."""
+        response = self._call(
+            table,
+            "update_item",
+            Key=to_attribute_values(key),
+            UpdateExpression="ADD #a :n",
+            ExpressionAttributeNames={"#a": attribute},
+            ExpressionAttributeValues={":n": {"N": str(int(amount))}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"][attribute]["N"])
+
+    def put_if_absent(self, table: str, item: dict[str, Any], key_attribute: str) -> bool:
+        """Write `item` unless an item with its key exists; False when it already did."""
+        try:
+            self._call(
+                table,
+                "put_item",
+                Item=to_attribute_values(item),
+                ConditionExpression="attribute_not_exists(#k)",
+                ExpressionAttributeNames={"#k": key_attribute},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def put(self, table: str, item: dict[str, Any]) -> None:
+        self._call(table, "put_item", Item=to_attribute_values(item))

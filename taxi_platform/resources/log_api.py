@@ -1,0 +1,59 @@
+"""Log API resource: fetches encrypted batches from the log server (seed 002).
+
+Why here and not in the asset: timeouts, retries and key handling are I/O policy. The
+Fernet key is read only when a batch is decrypted and is never put into a message.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import dagster as dg
+import requests
+from cryptography.fernet import Fernet
+
+from taxi_platform.settings import ConfigError, require
+
+
+class LogApiError(RuntimeError):
+    """The log API could not be fetched after every retry."""
+
+
+class LogApiResource(dg.ConfigurableResource):
+    """HTTP client of the log API with timeouts and bounded retries with backoff."""
+
+    url: str | None = None
+    fernet_key: str | None = None
+    timeout_seconds: float = 10.0
+    retries: int = 3
+    backoff_seconds: float = 1.0
+
+    def fetch(self, params: dict[str, Any] | None = None) -> bytes:
+        """The response body exactly as received (landing stores it untouched)."""
+        url = require(self.url, "TAXI_LOG_API_URL")
+        last_error = ""
+        for attempt in range(1, self.retries + 1):
+            try:
+                response = requests.get(url, params=params, timeout=self.timeout_seconds)
+                if response.status_code == 200:
+                    return response.content
+                last_error = f"HTTP {response.status_code}"
+            except requests.RequestException as exc:
+                last_error = type(exc).__name__
+            if attempt < self.retries:
+                time.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+        raise LogApiError(
+            f"log API {url} failed {self.retries} times (last: {last_error}): check that the "
+            "server is up and TAXI_LOG_API_URL points at it"
+        )
+
+    def fernet(self) -> Fernet:
+        key = require(self.fernet_key, "TAXI_LOG_FERNET_KEY")
+        try:
+            return Fernet(key.encode("utf-8"))
+        except (ValueError, TypeError):
+            raise ConfigError(
+                "TAXI_LOG_FERNET_KEY is not a valid Fernet key (32 url-safe base64-encoded "
+                "bytes): set it to the key the log server encrypts with"
+            ) from None

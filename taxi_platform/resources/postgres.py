@@ -1,0 +1,181 @@
+"""PostgreSQL resource: one instance per database, psycopg 3, COPY for loads.
+
+Why one instance per database: DESIGN §4 gives each database its own writer role, so a
+resource holds exactly one libpq URI and can never write to another team's database.
+Loads use COPY (not row-by-row INSERT) and partition writes are delete + COPY in one
+transaction, so a re-run or backfill replaces its rows and never duplicates them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import psycopg
+import pyarrow as pa
+from psycopg import sql
+from psycopg.rows import dict_row
+from pydantic import PrivateAttr
+
+from taxi_platform.settings import ConfigError, require
+
+_PASSWORD_IN_URI = re.compile(r"(://[^:/@]+:)[^@]*@")
+
+
+def redact(text: str) -> str:
+    """Hide the password of any libpq URI inside `text` (errors must not carry secrets)."""
+    return _PASSWORD_IN_URI.sub(r"\1***@", text)
+
+
+def table_identifier(name: str) -> sql.Composable:
+    """`schema.table` or `table` as a quoted identifier; names are never formatted into SQL."""
+    return sql.Identifier(*name.split(".", 1))
+
+
+def _columns(columns: Sequence[str]) -> sql.Composable:
+    return sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+
+
+def arrow_rows(table: pa.Table) -> Iterator[tuple]:
+    """Rows of an Arrow table as tuples of Python values (lists stay lists → `int[]`)."""
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    return zip(*columns, strict=True)
+
+
+def frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """pandas → Arrow; NaN/NaT become NULL rather than the string 'NaN'."""
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+class PostgresResource(dg.ConfigurableResource):
+    """One PostgreSQL database, reached through a libpq URI with its writer (or reader) role.
+
+    `url_variable` names the environment variable the URI comes from, so a missing or
+    wrong setting is reported by that name, with the password redacted.
+    `schema_sql` is this database's DDL file (idempotent `CREATE … IF NOT EXISTS`), applied
+    once per process before first use so a fresh database works without a manual step.
+    """
+
+    url: str | None = None
+    url_variable: str = "TAXI_POSTGRES_URL"
+    schema_sql: str | None = None
+    connect_timeout: int = 10
+    application_name: str = "taxi_platform"
+
+    _schema_applied: bool = PrivateAttr(default=False)
+
+    def _connect_raw(self) -> psycopg.Connection:
+        url = require(self.url, self.url_variable)
+        try:
+            return psycopg.connect(
+                url,
+                connect_timeout=self.connect_timeout,
+                application_name=self.application_name,
+                autocommit=False,
+            )
+        except psycopg.OperationalError as exc:
+            reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
+            raise ConfigError(
+                f"cannot connect to PostgreSQL from {self.url_variable} ({redact(url)}): {reason}"
+                " — check the host, port, role and password in that variable"
+            ) from None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[psycopg.Connection]:
+        """A connection inside one transaction: commit on success, roll back on error."""
+        conn = self._connect_raw()
+        try:
+            if self.schema_sql and not self._schema_applied:
+                conn.execute(Path(self.schema_sql).read_text())
+                conn.commit()
+                self._schema_applied = True
+            with conn.transaction():
+                yield conn
+        finally:
+            conn.close()
+
+    def execute(self, query: str | sql.Composable, params: Sequence | Mapping | None = None) -> int:
+        with self.transaction() as conn:
+            return conn.execute(query, params).rowcount
+
+    def fetch_all(
+        self, query: str | sql.Composable, params: Sequence | Mapping | None = None
+    ) -> list[dict[str, Any]]:
+        with self.transaction() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(query, params)
+            return cur.fetchall()
+
+    def fetch_frame(
+        self, query: str | sql.Composable, params: Sequence | Mapping | None = None
+    ) -> pd.DataFrame:
+        with self.transaction() as conn, conn.cursor() as cur:
+            cur.execute(query, params)
+            names = [d.name for d in cur.description or []]
+            return pd.DataFrame(cur.fetchall(), columns=names)
+
+    @staticmethod
+    def copy_rows(
+        conn: psycopg.Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence]
+    ) -> int:
+        """COPY rows into `table`; Python lists become PostgreSQL arrays (e.g. `int[]`)."""
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            table_identifier(table), _columns(columns)
+        )
+        count = 0
+        with conn.cursor() as cur, cur.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+
+    @classmethod
+    def copy_arrow(cls, conn: psycopg.Connection, table: str, data: pa.Table) -> int:
+        return cls.copy_rows(conn, table, data.column_names, arrow_rows(data))
+
+    @classmethod
+    def copy_frame(cls, conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> int:
+        return cls.copy_arrow(conn, table, frame_to_arrow(frame))
+
+    def replace_partition(
+        self, table: str, partition: Mapping[str, Any], data: pa.Table | pd.DataFrame
+    ) -> int:
+        """Delete the rows of one partition and COPY its new rows, in one transaction.
+
+        `partition` maps columns to values (`{"stat_date": date(2026, 11, 21)}`); an empty
+        mapping replaces the whole table. Readers see the old rows or the new, never neither.
+        """
+        arrow = frame_to_arrow(data) if isinstance(data, pd.DataFrame) else data
+        with self.transaction() as conn:
+            delete_partition(conn, table, partition)
+            return self.copy_arrow(conn, table, arrow)
+
+    def replace_table(self, table: str, data: pa.Table | pd.DataFrame) -> int:
+        return self.replace_partition(table, {}, data)
+
+    def count_rows(self, table: str, partition: Mapping[str, Any] | None = None) -> int:
+        query = sql.SQL("SELECT count(*) FROM {}").format(table_identifier(table))
+        query, params = _with_where(query, partition or {})
+        with self.transaction() as conn:
+            return conn.execute(query, params).fetchone()[0]
+
+
+def _with_where(query: sql.Composable, partition: Mapping[str, Any]) -> tuple[sql.Composed, list]:
+    if not partition:
+        return sql.Composed([query]), []
+    where = sql.SQL(" AND ").join(
+        sql.SQL("{} = %s").format(sql.Identifier(column)) for column in partition
+    )
+    return sql.SQL("{} WHERE {}").format(query, where), list(partition.values())
+
+
+def delete_partition(conn: psycopg.Connection, table: str, partition: Mapping[str, Any]) -> int:
+    """Delete one partition's rows (all rows for an empty mapping) in the caller's transaction."""
+    query, params = _with_where(
+        sql.SQL("DELETE FROM {}").format(table_identifier(table)), partition
+    )
+    return conn.execute(query, params).rowcount

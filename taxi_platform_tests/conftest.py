@@ -1,0 +1,104 @@
+"""Session fixtures: one real embedded stack (PostgreSQL + moto) and one local Spark per run.
+
+Tests build resources from the stack's environment through the same wiring the code
+location uses (`build_resources`). Never import `taxi_platform.definitions` at a test
+module's top level: it reads which variables are set when imported, before fixtures run.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from taxi_platform.local.stack import Stack
+from taxi_platform.resources.spark import spark_environment
+from taxi_platform.resources.wiring import build_resources
+from taxi_platform.settings import SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory):
+    stack = Stack(tmp_path_factory.mktemp("stack"), say=lambda _msg: None)
+    stack.up()
+    env = stack.env()
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        yield stack
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        stack.down()
+
+
+@pytest.fixture(scope="session")
+def stack_env(stack: Stack) -> dict[str, str]:
+    return stack.env()
+
+
+@pytest.fixture(scope="session")
+def resources(stack: Stack) -> dict:
+    """The code location's resources, wired to the session stack (pass to `dg.materialize`)."""
+    return build_resources("local")
+
+
+@pytest.fixture(scope="session")
+def live(resources) -> dict:
+    """The same resources with their `dg.EnvVar`s resolved, for calling them directly."""
+    return {key: r.process_config_and_initialize() for key, r in resources.items()}
+
+
+@pytest.fixture(scope="session")
+def lake(live):
+    return live["lake"]
+
+
+@pytest.fixture(scope="session")
+def dynamodb(live):
+    return live["dynamodb"]
+
+
+@pytest.fixture(scope="session")
+def postgres_db(live):
+    return live["postgres_db"]
+
+
+@pytest.fixture(scope="session")
+def daily_stats_db(live):
+    return live["daily_stats_db"]
+
+
+@pytest.fixture(scope="session")
+def gold_db(live):
+    return live["gold_db"]
+
+
+@pytest.fixture(scope="session")
+def zone_csv() -> Path:
+    path = SHARED_DATA / "taxi_zone_lookup.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is missing (shared reference data)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def spark_session(tmp_path_factory: pytest.TempPathFactory):
+    """In-process local Spark (dagster-pyspark's PySparkResource) for unit tests of transforms."""
+    from dagster_pyspark import PySparkResource
+
+    os.environ.update(spark_environment("local[2]"))
+    resource = PySparkResource(
+        spark_config={
+            "spark.master": "local[2]",
+            "spark.sql.shuffle.partitions": "4",
+            "spark.sql.session.timeZone": "UTC",
+            "spark.ui.enabled": "false",
+            "spark.sql.warehouse.dir": str(tmp_path_factory.mktemp("warehouse")),
+        }
+    )
+    session = resource.spark_session
+    yield session
+    session.stop()

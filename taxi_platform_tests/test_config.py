@@ -1,0 +1,76 @@
+"""Configuration: the environment switch, aws-mode variables, definitions that load anywhere."""
+
+import os
+import subprocess
+import sys
+
+import dagster as dg
+import pytest
+
+from taxi_platform.cli import main
+from taxi_platform.resources.wiring import build_resources
+from taxi_platform.settings import SETTINGS, ConfigError, configured, current_environment
+
+
+def test_unknown_environment_is_rejected(monkeypatch):
+    monkeypatch.setenv("TAXI_PLATFORM_ENV", "staging")
+    with pytest.raises(ConfigError, match="TAXI_PLATFORM_ENV='staging' is not a known environment"):
+        current_environment()
+
+
+def test_check_config_names_every_missing_aws_variable(monkeypatch, capsys):
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TAXI_PLATFORM_ENV", "aws")
+    monkeypatch.setenv("TAXI_GOLD_URL", "postgresql://gold_writer:x@db/gold")
+    assert main(["check-config"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    for name in ("TAXI_POSTGRES_URL", "TAXI_DAILY_STATS_URL", "TAXI_LOG_FERNET_KEY"):
+        assert name in err
+    assert "TAXI_GOLD_URL" not in err
+
+
+def test_secrets_are_env_vars_never_values(monkeypatch):
+    monkeypatch.setenv("TAXI_GOLD_URL", "postgresql://gold_writer:s3cret@db/gold")
+    monkeypatch.setenv("TAXI_LOG_FERNET_KEY", "k" * 44)
+    assert isinstance(configured("TAXI_GOLD_URL"), dg.EnvVar)
+    resources = build_resources("aws")
+    assert resources["gold_db"].url == "TAXI_GOLD_URL"  # the variable's name, not its value
+    assert resources["spark"].input_mode == "s3a"
+    assert build_resources("local")["spark"].input_mode == "stage"
+
+
+def test_missing_url_in_aws_mode_is_one_line(monkeypatch):
+    monkeypatch.setenv("TAXI_PLATFORM_ENV", "aws")
+    monkeypatch.delenv("TAXI_DAILY_STATS_URL", raising=False)
+    with pytest.raises(ConfigError) as error:
+        build_resources()["daily_stats_db"].count_rows("daily_zone_stats")
+    assert str(error.value).startswith("TAXI_DAILY_STATS_URL is not set: export it")
+
+
+def test_stack_env_without_a_stack_says_how_to_start_it(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("TAXI_STACK_HOME", str(tmp_path))
+    assert main(["stack", "env"]) == 2
+    assert "taxi-platform stack up" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("environment", ["local", "aws"])
+def test_definitions_validate_without_any_service(environment):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAXI_", "AWS_", "DAGSTER_"))}
+    env["TAXI_PLATFORM_ENV"] = environment
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "definitions",
+            "validate",
+            "-m",
+            "taxi_platform.definitions",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]

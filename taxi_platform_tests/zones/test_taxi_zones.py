@@ -1,0 +1,48 @@
+"""`taxi_zones` on the real lake (moto) and PostgreSQL, compared with the CSV read independently."""
+
+import csv
+
+import dagster as dg
+import pytest
+
+from taxi_platform.zones.reference import ZoneTableError, parse_zone_table, zone_names
+from taxi_platform.zones.taxi_zones import ZONES_KEY, taxi_zones, taxi_zones_match_lake
+
+HEADER = b'"LocationID","Borough","Zone","service_zone"\n'
+
+
+def test_taxi_zones_loads_the_tlc_table(resources, postgres_db, lake, zone_csv):
+    result = dg.materialize([taxi_zones, taxi_zones_match_lake], resources=resources)
+    assert result.success
+    with zone_csv.open(newline="") as handle:
+        expected = [
+            (int(r["LocationID"]), r["Borough"], r["Zone"], r["service_zone"])
+            for r in csv.DictReader(handle)
+        ]
+    table = postgres_db.fetch_all("SELECT * FROM taxi_zones ORDER BY location_id")
+    assert [tuple(r.values()) for r in table] == expected
+    assert lake.get_bytes(ZONES_KEY) == zone_csv.read_bytes()
+    metadata = result.asset_materializations_for_node("taxi_zones")[0].metadata
+    assert metadata["dagster/row_count"].value == 265
+    checks = result.get_asset_check_evaluations()
+    assert [c.passed for c in checks] == [True]
+
+
+def test_zone_names_exclude_tlc_placeholders(zone_csv):
+    names = zone_names(parse_zone_table(zone_csv.read_bytes()))
+    assert {"Midtown Center", "Seaport", "JFK Airport"} <= names
+    assert "Outside of NYC" not in names and "Unknown" not in names
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        (b"id,borough,zone\n1,a,b\n", "has columns"),
+        (HEADER + b"1,a,b,c\n1,a,d,c\n", "repeats LocationIDs"),
+        (HEADER + b"x,a,b,c\n", "not positive integers"),
+        (HEADER + b"1,a,,c\n", "without a name"),
+    ],
+)
+def test_bad_zone_tables_are_rejected_with_reason(body: bytes, message: str):
+    with pytest.raises(ZoneTableError, match=message):
+        parse_zone_table(body, source="upload.csv")
