@@ -10,9 +10,13 @@ import dagster as dg
 import taxi_platform.zones.definitions as zones
 from taxi_platform.resources.wiring import build_resources
 
+# Steps run in processes forked from a server that has already imported the code location,
+# so a step starts in well under a second instead of re-importing Dagster and the domains.
+STEP_EXECUTOR = dg.multiprocess_executor.configured({"start_method": {"forkserver": {}}})
+
 DOMAINS = [zones]
 
 defs = dg.Definitions.merge(
     *(domain.defs for domain in DOMAINS),
-    dg.Definitions(resources=build_resources()),
+    dg.Definitions(resources=build_resources(), executor=STEP_EXECUTOR),
 )
