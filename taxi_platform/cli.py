@@ -125,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     for module in SIMULATORS:
         add_cli: Callable = __import__(module, fromlist=["add_cli"]).add_cli
         add_cli(simulators)
+
+    from taxi_platform.bi.cli import add_cli as add_bi_cli
+
+    bi = sub.add_parser("bi", help="BI over the marts: the Superset bundle, a local Superset")
+    add_bi_cli(bi.add_subparsers(dest="bi_command", required=True))
     return parser
 
 

@@ -1,0 +1,170 @@
+"""Benchmark (run by hand, not a test): one hour of log records, decrypt -> compress -> gzip.
+
+    uv run python bench/bench_log_codec.py [--records 1000000] [--seed 0] [--repeat 1]
+
+The hour is what the simulator serves at that rate: 20 three-minute windows of records/20
+records each, one Fernet token per window. Every approach starts from the same tokens and
+ends with the bytes of one gzip object; setup (generation, encryption) is not timed.
+
+    project   taxi_platform.logs.codec: decrypt_batch, compress_records (validates every
+              record, numpy over the batch), encode_hour_object (canonical JSON lines,
+              sorted, one gzip call at GZIP_LEVEL)
+    seed      seed 002 as written: per record dict copy, b64uuid per id half, method map,
+              inDate via datetime, json.dumps, one GzipFile.write per line (gzip level 9,
+              GzipFile's default); no validation. Run a second time at GZIP_LEVEL to show
+              how much of the gain is the gzip level alone.
+    floor     Fernet decryption + one gzip call (GZIP_LEVEL) on the decrypted bytes: what
+              no codec can go below
+Ratios are against the seed approach measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import gzip
+import io
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+
+from b64uuid import B64UUID
+from cryptography.fernet import Fernet
+
+from taxi_platform.logs.codec import (
+    GZIP_LEVEL,
+    compress_records,
+    decode_hour_object,
+    decompress_records,
+    decrypt_batch,
+    encode_hour_object,
+)
+from taxi_platform.logs.simulator import LogApiSimulator, SimulatorConfig
+
+WINDOWS_PER_HOUR = 20
+
+
+def project(tokens: list[bytes], fernet: Fernet) -> bytes:
+    records = [record for token in tokens for record in decrypt_batch(token, fernet)]
+    compressed, rejected = compress_records(records)
+    if rejected:
+        raise AssertionError(f"{len(rejected)} simulator records rejected: {rejected[0].error}")
+    return encode_hour_object(compressed)
+
+
+def seed(tokens: list[bytes], fernet: Fernet, level: int = 9) -> bytes:
+    def b64_change_44(user_id: str) -> str:
+        return B64UUID(user_id[:32]).string + B64UUID(user_id[32:]).string
+
+    def method_mapping(method: str) -> int:
+        return {"GET": 1, "POST": 2}[method]
+
+    def short_date(in_date: str) -> str:
+        return datetime.fromisoformat(in_date).strftime("%Y%m%d%H%M%S%f%z")
+
+    def compress_log(log: dict) -> dict:
+        tmp = log.copy()
+        tmp["user_id"] = b64_change_44(tmp["user_id"])
+        tmp["method"] = method_mapping(tmp["method"])
+        tmp["inDate"] = short_date(tmp["inDate"])
+        return tmp
+
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=level, mtime=0) as out:
+        for token in tokens:
+            for log in json.loads(fernet.decrypt(token).decode("utf-8")):
+                out.write((json.dumps(compress_log(log)) + "\n").encode("utf-8"))
+    return buffer.getvalue()
+
+
+def floor(tokens: list[bytes], fernet: Fernet) -> bytes:
+    plaintext = b"".join(fernet.decrypt(token) for token in tokens)
+    return gzip.compress(plaintext, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+APPROACHES: dict[str, tuple[str, Callable[[list[bytes], Fernet], bytes]]] = {
+    "seed (baseline)": ("per record, gzip level 9", seed),
+    "seed, our gzip level": (
+        f"per record, gzip level {GZIP_LEVEL}",
+        partial(seed, level=GZIP_LEVEL),
+    ),
+    "project": (f"batched + numpy, gzip level {GZIP_LEVEL}", project),
+    "floor": (f"Fernet + gzip level {GZIP_LEVEL} only", floor),
+}
+
+
+def hour_of_tokens(records: int, seed_value: int, fernet: Fernet) -> tuple[list[bytes], list[dict]]:
+    config = SimulatorConfig(
+        start=datetime(2026, 11, 21, 0, tzinfo=UTC),
+        seed=seed_value,
+        records_per_window=max(1, records // WINDOWS_PER_HOUR),
+    )
+    simulator = LogApiSimulator(config)
+    windows = [simulator.window(k) for k in range(WINDOWS_PER_HOUR)]
+    tokens = [fernet.encrypt(window.payload) for window in windows]
+    return tokens, [record for window in windows for record in window.records]
+
+
+def check_round_trip(blob: bytes, originals: list[dict]) -> None:
+    """The project's object must give back exactly the served records (as a multiset)."""
+    decompressed, rejected = decompress_records(decode_hour_object(blob))
+
+    def canonical(records: list[dict]) -> list[str]:
+        return sorted(json.dumps(record, sort_keys=True) for record in records)
+
+    if rejected or canonical(decompressed) != canonical(originals):
+        raise AssertionError("the hour object does not round-trip to the served records")
+
+
+def machine() -> str:
+    with open("/proc/cpuinfo") as cpuinfo:
+        models = [
+            line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
+        ]
+    cpu = models[0] if models else platform.processor()
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs per approach")
+    args = parser.parse_args()
+
+    fernet = Fernet(Fernet.generate_key())
+    started = time.perf_counter()
+    tokens, originals = hour_of_tokens(args.records, args.seed, fernet)
+    setup = time.perf_counter() - started
+    print(
+        f"{len(originals):,} records in {len(tokens)} tokens, {sum(map(len, tokens)) / 1e6:.0f} MB"
+    )
+    print(f"setup {setup:.1f} s; {machine()}\n")
+
+    results: dict[str, tuple[float, bytes]] = {}
+    for _ in range(args.repeat):  # rounds interleave approaches, so load spikes hit all alike
+        for name, (_, run) in APPROACHES.items():
+            gc.collect()
+            started = time.perf_counter()
+            blob = run(tokens, fernet)
+            seconds = time.perf_counter() - started
+            results[name] = min(results.get(name, (seconds, blob)), (seconds, blob))
+    check_round_trip(results["project"][1], originals)
+
+    baseline = results["seed (baseline)"][0]
+    print("| approach | how | seconds | records/s | vs seed | output MB |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name, (how, _) in APPROACHES.items():
+        seconds, blob = results[name]
+        print(
+            f"| {name} | {how} | {seconds:.2f} | {len(originals) / seconds:,.0f} "
+            f"| {baseline / seconds:.2f}x | {len(blob) / 1e6:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""BI over the Gold marts: the Superset bundle builder and Superset's own pinned environment."""

@@ -1,0 +1,1 @@
+"""The log pipeline (seed 002): click events from the Fernet log API to the bronze lake."""

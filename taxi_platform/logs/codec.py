@@ -1,0 +1,496 @@
+"""Pure codec of the log pipeline: Fernet batches in, lossless compact records, hourly objects out.
+
+Why batch-first: an hour can hold a million records, and per-record Python (a `UUID` per id
+half, a datetime per `inDate`, a gzip write per line) is what made the seed slow. The batch
+functions check and convert `user_id` and `inDate` with numpy over the whole batch and gzip
+an hour in one call; the one-record helpers are the batch functions on a list of one, so
+there is a single implementation to trust.
+
+Raw record (what the log API serves, DESIGN §6):
+    user_id     64 lowercase hex characters
+    session_id  non-empty string
+    method      "GET" | "POST"
+    url         non-empty string
+    inDate      exactly ``YYYY-MM-DDTHH:MM:SS.ffffff±HH:MM`` (32 characters), i.e. what
+                ``datetime.isoformat(timespec="microseconds")`` gives for an aware datetime
+                with a whole-minute offset; that is what the simulator emits. Other ISO
+                spellings (``Z``, no microseconds, ``+0900``) are rejected rather than
+                normalised, so compression can promise an exact round trip. Years 0002–9998,
+                so every instant has a UTC hour.
+    kind        a record with ``query`` is a search and carries ``query`` and
+                ``clinical_area`` (non-empty strings); a record with ``document_id`` is a
+                document view and carries ``document_id`` (JSON integer >= 0; Silver types it
+                as an integer), ``title`` (non-empty string) and ``clinical_area`` when the
+                document has one. A record with both keys or neither is invalid.
+    other keys  allowed, passed through unchanged.
+
+Compressed record (bronze). Key names stay the same, so readers need no mapping table:
+    user_id     44 characters: b64uuid of the first 32 hex + b64uuid of the last 32 hex,
+                each ``b64uuid.B64UUID(half).string`` (22 URL-safe base64 characters)
+    method      JSON integer 1 (GET) | 2 (POST)
+    inDate      25 characters ``YYYYMMDDHHMMSSffffff±HHMM``: the ISO form's digits and offset
+                sign, ``2026-11-21T09:15:02.123456+09:00`` -> ``20261121091502123456+0900``
+    other keys  unchanged.
+
+Bronze hour object ``logs/YYYY/MM/DD/HH/api_logs.jsonl.gz`` (hour of ``inDate`` in UTC): gzip
+(level `GZIP_LEVEL`, mtime 0) of sorted lines ``json.dumps(r, separators=(",", ":"),
+sort_keys=True)``, each ending in a newline, so the same records give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+from cryptography.fernet import Fernet, InvalidToken
+
+GZIP_LEVEL = 6  # zlib's default; on these JSON lines level 9 costs ~2x the CPU for ~3 % less
+HOUR_OBJECT_NAME = "api_logs.jsonl.gz"
+_CANONICAL_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True)  # ASCII-only output
+
+
+class CodecError(ValueError):
+    """A payload or record the codec refuses; messages never quote the key or a token."""
+
+
+class BadToken(CodecError):
+    """A batch's `data` is not a Fernet token for this key (wrong key, corrupted, truncated)."""
+
+
+class MalformedJson(CodecError):
+    """A batch decrypted, but its payload is not a JSON array."""
+
+
+class InvalidRecord(CodecError):
+    """A record breaks the record contract; `field` names the culprit, None the whole record."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class CorruptObject(CodecError):
+    """A bronze hour object that is not gzip of JSON lines, one object per line."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record refused by a batch conversion, kept whole for quarantine with its reason."""
+
+    index: int
+    record: object
+    error: InvalidRecord
+
+
+def decrypt_batch(token: bytes | str, fernet: Fernet) -> list[Any]:
+    """Decrypt one API response's `data` and parse its JSON array of records.
+
+    Elements come back as parsed, not validated: a bad record is quarantined alone by
+    `compress_records` rather than taking its batch with it. No TTL is applied, because
+    landing keeps tokens for re-processing long after they were issued.
+    """
+    try:
+        payload = fernet.decrypt(token)
+    except (InvalidToken, TypeError):
+        raise BadToken(
+            "data is not a Fernet token for this key (wrong key, corrupted or truncated)"
+        ) from None
+    try:
+        records = json.loads(payload)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise MalformedJson(f"decrypted payload is not JSON: {_reason(exc)}") from None
+    if not isinstance(records, list):
+        raise MalformedJson(
+            f"decrypted payload is a JSON {_json_type(records)}, expected an array of records"
+        )
+    return records
+
+
+def validate_record(rec: object) -> None:
+    """Raise `InvalidRecord` naming the first bad field of a raw record (module docstring)."""
+    _raise_first(_convert(_RAW, [rec])[1])
+
+
+def compress_records(records: Sequence[object]) -> tuple[list[dict[str, Any]], list[Rejected]]:
+    """Validate and compress raw records: (compressed valid records in order, rejected)."""
+    return _convert(_RAW, records)
+
+
+def decompress_records(records: Sequence[object]) -> tuple[list[dict[str, Any]], list[Rejected]]:
+    """Exact inverse of `compress_records`; a rejected record means a corrupt bronze object."""
+    return _convert(_COMPRESSED, records)
+
+
+def compress_record(rec: object) -> dict[str, Any]:
+    compressed, rejected = _convert(_RAW, [rec])
+    _raise_first(rejected)
+    return compressed[0]
+
+
+def decompress_record(c: object) -> dict[str, Any]:
+    decompressed, rejected = _convert(_COMPRESSED, [c])
+    _raise_first(rejected)
+    return decompressed[0]
+
+
+def event_hour_utc(rec: Mapping[str, Any]) -> datetime:
+    """The UTC hour (aware, minute 0) that a raw or compressed record's `inDate` falls in."""
+    return _utc_hours([rec])[0]
+
+
+def group_by_hour(
+    records: Sequence[Mapping[str, Any]],
+) -> dict[datetime, list[Mapping[str, Any]]]:
+    """Records (raw or compressed) by the UTC hour of their `inDate`, input order kept."""
+    groups: dict[datetime, list[Mapping[str, Any]]] = {}
+    for record, hour in zip(records, _utc_hours(records), strict=True):
+        groups.setdefault(hour, []).append(record)
+    return groups
+
+
+def hour_object_key(hour: datetime) -> str:
+    """The bronze object key of an aware datetime at the start of a UTC hour."""
+    if hour.utcoffset() is None:
+        raise ValueError("hour must be timezone-aware: partitions are cut in UTC")
+    utc = hour.astimezone(UTC)
+    if utc != utc.replace(minute=0, second=0, microsecond=0):
+        raise ValueError(f"{hour.isoformat()} is not the start of a UTC hour")
+    return f"logs/{utc:%Y/%m/%d/%H}/{HOUR_OBJECT_NAME}"
+
+
+def encode_hour_object(compressed_records: Iterable[Mapping[str, Any]]) -> bytes:
+    """Deterministic gzip of JSON lines: the same records in any order give the same bytes."""
+    lines = sorted(map(_CANONICAL_JSON.encode, compressed_records))
+    text = "\n".join(lines) + "\n" if lines else ""
+    return gzip.compress(text.encode("ascii"), compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def decode_hour_object(blob: bytes) -> list[dict[str, Any]]:
+    """The records of an hour object (still compressed: see `decompress_records`)."""
+    try:
+        text = gzip.decompress(blob).decode("utf-8")
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+        raise CorruptObject(f"hour object is not gzip of UTF-8 text: {exc}") from None
+    lines = text.split("\n")
+    if lines.pop() != "":
+        raise CorruptObject("hour object does not end with a newline (truncated?)")
+    try:  # one parse of the whole object instead of one per line
+        records = json.loads("[" + ",".join(lines) + "]")
+    except ValueError as exc:
+        raise CorruptObject(f"hour object has a line that is not JSON: {_reason(exc)}") from None
+    if len(records) != len(lines) or any(type(record) is not dict for record in records):
+        raise CorruptObject("every line of an hour object must hold exactly one JSON object")
+    return records
+
+
+def record_identity(rec: Mapping[str, Any]) -> str:
+    """SHA-256 hex of the record's canonical JSON line: equal exactly for exact duplicates.
+
+    Compare identities within one form: compression is a bijection, so raw duplicates are
+    exactly the compressed duplicates, but a raw and a compressed record never match.
+    """
+    return hashlib.sha256(_CANONICAL_JSON.encode(rec).encode("ascii")).hexdigest()
+
+
+# --- character matrices ------------------------------------------------------------------
+
+
+def _charset(chars: bytes) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(chars)] = True
+    return table
+
+
+_DIGITS = _charset(b"0123456789")
+_SIGNS = _charset(b"+-")
+_LOWER_HEX = _charset(b"0123456789abcdef")
+_B64URL = _charset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+# The 22nd character of 16 encoded bytes holds their last 2 bits and 4 zero bits: only
+# these four letters are canonical, so every accepted id re-encodes to itself.
+_B64_LAST = _charset(b"AQgw")
+
+
+def _matrix(values: Sequence[str], width: int) -> np.ndarray:
+    """Equal-length strings as an (n, width) byte matrix; non-ASCII turns into '?', which
+    no character class accepts, so it fails validation without shifting columns."""
+    blob = "".join(values).encode("ascii", "replace")
+    return np.frombuffer(blob, dtype=np.uint8).reshape(len(values), width)
+
+
+def _rows(matrix: np.ndarray) -> list[str]:
+    width = matrix.shape[1]
+    text = matrix.tobytes().decode("ascii")
+    return [text[start : start + width] for start in range(0, len(text), width)]
+
+
+# --- user_id: 64 hex <-> two b64uuid ids ---------------------------------------------------
+
+
+def _hex_to_b64uuid(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ok = _LOWER_HEX[matrix].all(axis=1)
+    hex_text = _only_valid_rows(matrix, ok, "0").tobytes().decode("ascii")
+    halves = np.frombuffer(bytes.fromhex(hex_text), dtype=np.uint8).reshape(-1, 16)
+    # Two zero bytes make each half 18 bytes = 24 characters, so one b64encode call covers
+    # the batch; the first 22 characters are exactly the unpadded encoding of the half.
+    padded = np.zeros((len(halves), 18), dtype=np.uint8)
+    padded[:, :16] = halves
+    chars = np.frombuffer(base64.urlsafe_b64encode(padded.tobytes()), dtype=np.uint8)
+    return ok, chars.reshape(-1, 24)[:, :22].reshape(-1, 44)
+
+
+def _b64uuid_to_hex(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ok = _B64URL[matrix].all(axis=1) & _B64_LAST[matrix[:, 21]] & _B64_LAST[matrix[:, 43]]
+    quads = np.full((len(matrix) * 2, 24), ord("A"), dtype=np.uint8)  # 'A' = six zero bits
+    quads[:, :22] = _only_valid_rows(matrix, ok, "A").reshape(-1, 22)
+    raw = np.frombuffer(base64.urlsafe_b64decode(quads.tobytes()), dtype=np.uint8)
+    hex_text = raw.reshape(-1, 18)[:, :16].tobytes().hex().encode("ascii")
+    return ok, np.frombuffer(hex_text, dtype=np.uint8).reshape(-1, 64)
+
+
+def _only_valid_rows(matrix: np.ndarray, ok: np.ndarray, filler: str) -> np.ndarray:
+    """Overwrite bad rows with a harmless character, so they cannot upset a batch decode."""
+    return matrix if ok.all() else np.where(ok[:, None], matrix, ord(filler)).astype(np.uint8)
+
+
+# --- inDate: ISO-8601 <-> compact digits ---------------------------------------------------
+
+_ISO_TEMPLATE = np.frombuffer(b"0000-00-00T00:00:00.000000+00:00", dtype=np.uint8)
+_ISO_DIGIT_COLUMNS = np.flatnonzero(np.equal(_ISO_TEMPLATE, ord("0")))
+_ISO_SIGN_COLUMN = 26
+_ISO_LITERAL_COLUMNS = np.flatnonzero(~np.isin(_ISO_TEMPLATE, list(b"0+")))
+_COMPACT_COLUMNS = np.flatnonzero(np.isin(_ISO_TEMPLATE, list(b"0+")))
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _iso_ok(iso: np.ndarray) -> np.ndarray:
+    """Rows spelled as the canonical inDate that name a real date and time (leap years,
+    month lengths, offsets under 24 h), the checks `datetime.fromisoformat` would make."""
+    ok = (
+        (iso[:, _ISO_LITERAL_COLUMNS] == _ISO_TEMPLATE[_ISO_LITERAL_COLUMNS]).all(axis=1)
+        & _DIGITS[iso[:, _ISO_DIGIT_COLUMNS]].all(axis=1)
+        & _SIGNS[iso[:, _ISO_SIGN_COLUMN]]
+    )
+
+    def number(start: int, stop: int) -> np.ndarray:
+        value = np.zeros(len(iso), dtype=np.int32)
+        for column in range(start, stop):
+            value = value * 10 + iso[:, column] - ord("0")
+        return value
+
+    year, month, day = number(0, 4), number(5, 7), number(8, 10)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    last_day = _MONTH_DAYS[np.clip(month, 0, 12)] + (leap & (month == 2))
+    return (
+        ok
+        & (year >= 2)
+        & (year <= 9998)
+        & (month >= 1)
+        & (month <= 12)
+        & (day >= 1)
+        & (day <= last_day)
+        & (number(11, 13) < 24)
+        & (number(14, 16) < 60)
+        & (number(17, 19) < 60)
+        & (number(27, 29) < 24)
+        & (number(30, 32) < 60)
+    )
+
+
+def _iso_to_compact(iso: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _iso_ok(iso), iso[:, _COMPACT_COLUMNS]
+
+
+def _compact_to_iso(compact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    iso = np.tile(_ISO_TEMPLATE, (len(compact), 1))
+    iso[:, _COMPACT_COLUMNS] = compact
+    return _iso_ok(iso), iso
+
+
+def _iso_as_is(iso: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _iso_ok(iso), iso
+
+
+# --- the two forms and the batch conversion --------------------------------------------------
+
+_Converter = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class _Form:
+    """One side of the codec: what its three coded fields look like, how to cross over."""
+
+    user_id_width: int
+    user_id_rule: str
+    to_other_user_id: _Converter
+    in_date_width: int
+    in_date_rule: str
+    to_other_in_date: _Converter
+    to_iso_in_date: _Converter
+    method_type: type
+    to_other_method: Mapping[Any, Any]
+
+
+_RAW = _Form(
+    user_id_width=64,
+    user_id_rule="64 lowercase hex characters",
+    to_other_user_id=_hex_to_b64uuid,
+    in_date_width=32,
+    in_date_rule="a real instant written YYYY-MM-DDTHH:MM:SS.ffffff±HH:MM",
+    to_other_in_date=_iso_to_compact,
+    to_iso_in_date=_iso_as_is,
+    method_type=str,
+    to_other_method={"GET": 1, "POST": 2},
+)
+_COMPRESSED = _Form(
+    user_id_width=44,
+    user_id_rule="two b64uuid ids (44 URL-safe base64 characters)",
+    to_other_user_id=_b64uuid_to_hex,
+    in_date_width=25,
+    in_date_rule="a real instant written YYYYMMDDHHMMSSffffff±HHMM",
+    to_other_in_date=_compact_to_iso,
+    to_iso_in_date=_compact_to_iso,
+    method_type=int,
+    to_other_method={1: "GET", 2: "POST"},
+)
+_MISSING = object()
+_SEARCH_TEXT_FIELDS = ("session_id", "url", "query", "clinical_area")
+_VIEW_TEXT_FIELDS = ("session_id", "url", "title")
+_AREA_VIEW_TEXT_FIELDS = (*_VIEW_TEXT_FIELDS, "clinical_area")
+
+
+def _convert(form: _Form, records: Sequence[object]) -> tuple[list[dict[str, Any]], list[Rejected]]:
+    """Check per record what needs Python (types, kinds), per batch what needs characters."""
+    rejected: list[Rejected] = []
+    positions: list[int] = []
+    shaped: list[dict[str, Any]] = []
+    for index, record in enumerate(records):
+        problem = _shape_problem(form, record)
+        if problem is None:
+            positions.append(index)
+            shaped.append(record)  # type: ignore[arg-type]  # _shape_problem: a dict
+        else:
+            rejected.append(Rejected(index, record, problem))
+    user_ok, user_ids = _apply(form.to_other_user_id, shaped, "user_id", form.user_id_width)
+    date_ok, in_dates = _apply(form.to_other_in_date, shaped, "inDate", form.in_date_width)
+    converted: list[dict[str, Any]] = []
+    for index, record, u_ok, d_ok, user_id, in_date in zip(
+        positions, shaped, user_ok, date_ok, user_ids, in_dates, strict=True
+    ):
+        if u_ok and d_ok:
+            method = form.to_other_method[record["method"]]
+            converted.append({**record, "user_id": user_id, "method": method, "inDate": in_date})
+        else:
+            field, rule = ("inDate", form.in_date_rule) if u_ok else ("user_id", form.user_id_rule)
+            error = InvalidRecord(field, f"field {field!r} must be {rule}")
+            rejected.append(Rejected(index, record, error))
+    rejected.sort(key=lambda r: r.index)
+    return converted, rejected
+
+
+def _apply(
+    converter: _Converter, records: list[dict[str, Any]], field: str, width: int
+) -> tuple[list[bool], list[str]]:
+    ok, matrix = converter(_matrix(list(map(itemgetter(field), records)), width))
+    return ok.tolist(), _rows(matrix)
+
+
+def _shape_problem(form: _Form, record: object) -> InvalidRecord | None:
+    if type(record) is not dict:
+        return InvalidRecord(None, f"record is a JSON {_json_type(record)}, expected an object")
+    for field, width, rule in (
+        ("user_id", form.user_id_width, form.user_id_rule),
+        ("inDate", form.in_date_width, form.in_date_rule),
+    ):
+        value = record.get(field, _MISSING)
+        if type(value) is not str or len(value) != width:
+            return _bad(field, value, rule)
+    method = record.get("method", _MISSING)
+    if type(method) is not form.method_type or method not in form.to_other_method:
+        return _bad("method", method, " or ".join(map(json.dumps, form.to_other_method)))
+    if ("query" in record) == ("document_id" in record):
+        return InvalidRecord(
+            None, "record needs exactly one of 'query' (search) or 'document_id' (document view)"
+        )
+    if "query" in record:
+        text_fields = _SEARCH_TEXT_FIELDS
+    else:
+        document_id = record["document_id"]
+        if type(document_id) is not int or document_id < 0:
+            return _bad("document_id", document_id, "a JSON integer >= 0")
+        text_fields = _AREA_VIEW_TEXT_FIELDS if "clinical_area" in record else _VIEW_TEXT_FIELDS
+    for field in text_fields:
+        value = record.get(field, _MISSING)
+        if type(value) is not str or not value:
+            return _bad(field, value, "a non-empty string")
+    return None
+
+
+def _bad(field: str, value: object, rule: str) -> InvalidRecord:
+    if value is _MISSING:
+        return InvalidRecord(field, f"field {field!r} is missing")
+    got = f"a string of {len(value)} characters" if type(value) is str else _json_type(value)
+    return InvalidRecord(field, f"field {field!r} must be {rule}, got {got}")
+
+
+def _raise_first(rejected: list[Rejected]) -> None:
+    if rejected:
+        raise rejected[0].error
+
+
+def _json_type(value: object) -> str:
+    for kind, name in ((bool, "boolean"), (int | float, "number"), (str, "string")):
+        if isinstance(value, kind):
+            return name
+    return {dict: "object", list: "array", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _reason(exc: ValueError) -> str:
+    """A decoder error's reason without its document (which may be a decrypted payload)."""
+    return exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text"
+
+
+# --- hours ------------------------------------------------------------------------------------
+
+
+def _utc_hours(records: Sequence[Mapping[str, Any]]) -> list[datetime]:
+    """The UTC hour of each record; raw and compressed `inDate`s differ in length.
+
+    Only date, hour, minute and offset decide the hour, so an hour of records holds a few
+    hundred distinct keys and each is turned into a datetime once.
+    """
+    in_dates = [record.get("inDate") for record in records]
+    iso: list[str | None] = [None] * len(in_dates)
+    for form in (_RAW, _COMPRESSED):
+        positions = [
+            i
+            for i, value in enumerate(in_dates)
+            if type(value) is str and len(value) == form.in_date_width
+        ]
+        ok, matrix = form.to_iso_in_date(
+            _matrix([in_dates[i] for i in positions], form.in_date_width)
+        )
+        for position, valid, text in zip(positions, ok.tolist(), _rows(matrix), strict=True):
+            iso[position] = text if valid else None
+    cache: dict[str, datetime] = {}
+    hours = []
+    for index, text in enumerate(iso):
+        if text is None:
+            message = f"record {index}: field 'inDate' must be a raw or compressed inDate"
+            raise InvalidRecord("inDate", message)
+        key = text[:16] + text[26:]  # "YYYY-MM-DDTHH:MM±HH:MM"
+        hour = cache.get(key)
+        if hour is None:
+            hour = cache[key] = datetime.fromisoformat(key).astimezone(UTC).replace(minute=0)
+        hours.append(hour)
+    return hours
