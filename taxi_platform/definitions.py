@@ -7,6 +7,7 @@ are set, never a secret's value (resources receive `dg.EnvVar`s).
 
 import dagster as dg
 
+import taxi_platform.counters.definitions as counters
 import taxi_platform.zones.definitions as zones
 from taxi_platform.resources.wiring import build_resources
 
@@ -14,7 +15,7 @@ from taxi_platform.resources.wiring import build_resources
 # so a step starts in well under a second instead of re-importing Dagster and the domains.
 STEP_EXECUTOR = dg.multiprocess_executor.configured({"start_method": {"forkserver": {}}})
 
-DOMAINS = [zones]
+DOMAINS = [zones, counters]
 
 defs = dg.Definitions.merge(
     *(domain.defs for domain in DOMAINS),

@@ -18,7 +18,10 @@ import dagster as dg
 from taxi_platform.local.services import start_companions
 from taxi_platform.local.stack import Stack, default_home
 
-STEP_MODULES = ["taxi_platform.zones.demo"]
+STEP_MODULES = [
+    "taxi_platform.zones.demo",
+    "taxi_platform.counters.demo",
+]
 # Progress is printed by the demo itself; Dagster's own console log stays at warnings.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

@@ -99,6 +99,7 @@ def spark_session(tmp_path_factory: pytest.TempPathFactory):
             "spark.sql.warehouse.dir": str(tmp_path_factory.mktemp("warehouse")),
         }
     )
-    session = resource.spark_session
+    # The session is created when the resource is initialized, not when it is constructed.
+    session = resource.process_config_and_initialize().spark_session
     yield session
     session.stop()

@@ -1,4 +1,9 @@
 -- Database `daily_stats_db`: DynamoDB counters (seeds 000/001). Owner: stats_writer.
+-- Applied by `taxi-platform stack up` and by PostgresResource on first use: idempotent.
+-- The `taxi_platform.counters` assets write every table; Grafana reads them as bi_reader.
+
+-- One row per business day D = [D 03:00, D+1 03:00) Asia/Seoul (DESIGN §5), rebuilt from
+-- counter_reset_ledger on a re-run, so it never needs the (already reset) counters again.
 CREATE TABLE IF NOT EXISTS daily_zone_stats (
     stat_date             date PRIMARY KEY,
     most_pickup_zone      text,
@@ -10,6 +15,7 @@ CREATE TABLE IF NOT EXISTS daily_zone_stats (
     dispatch_success_rate numeric(6, 3)
 );
 
+-- Dispatches and pickups *within* each hour (partition = "timestamp", the hour's start).
 CREATE TABLE IF NOT EXISTS zone_diff_stats (
     "timestamp"           timestamptz NOT NULL,
     zone_id               text NOT NULL,
@@ -19,6 +25,19 @@ CREATE TABLE IF NOT EXISTS zone_diff_stats (
     PRIMARY KEY ("timestamp", zone_id)
 );
 
+-- What zone_diff_stats could not count in an hour, replaced with the hour's rows: an
+-- "anomaly" (a counter went down by more than the reset ledger explains: the zone has no
+-- row), "no_baseline" (no earlier snapshot: the row may miss increments), "late_boundary"
+-- (no snapshot at the hour's end: later increments count in the next hour; zone_id NULL).
+CREATE TABLE IF NOT EXISTS zone_diff_issues (
+    "timestamp" timestamptz NOT NULL,
+    zone_id     text,
+    kind        text NOT NULL,
+    detail      text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS zone_diff_issues_timestamp ON zone_diff_issues ("timestamp");
+
+-- Cumulative counters since the last reset, one snapshot per capture (scan start time).
 CREATE TABLE IF NOT EXISTS zone_hourly_activity_log (
     captured_at    timestamptz NOT NULL,
     zone_id        text NOT NULL,
@@ -26,3 +45,63 @@ CREATE TABLE IF NOT EXISTS zone_hourly_activity_log (
     pickup_count   bigint NOT NULL,
     PRIMARY KEY (captured_at, zone_id)
 );
+
+-- The lossless daily reset (DESIGN §4): per business day what was read and then subtracted
+-- (`ADD count -n`). Written 'pending' before DynamoDB is touched, 'applied' (with reset_at,
+-- taken after the last UpdateItem returned) in the transaction that writes daily_zone_stats.
+CREATE TABLE IF NOT EXISTS counter_resets (
+    stat_date      date PRIMARY KEY,
+    status         text NOT NULL CHECK (status IN ('pending', 'applied')),
+    read_at        timestamptz NOT NULL,
+    reset_at       timestamptz,
+    counted_since  timestamptz,
+    total_dispatch bigint NOT NULL CHECK (total_dispatch >= 0),
+    total_pickup   bigint NOT NULL CHECK (total_pickup >= 0),
+    problems       jsonb NOT NULL DEFAULT '[]',
+    CHECK ((status = 'applied') = (reset_at IS NOT NULL))
+);
+
+CREATE TABLE IF NOT EXISTS counter_reset_ledger (
+    stat_date           date NOT NULL REFERENCES counter_resets ON DELETE CASCADE,
+    zone_id             text NOT NULL,
+    dispatch_subtracted bigint NOT NULL CHECK (dispatch_subtracted >= 0),
+    pickup_subtracted   bigint NOT NULL CHECK (pickup_subtracted >= 0),
+    PRIMARY KEY (stat_date, zone_id)
+);
+
+-- Grafana's live panels (seed 001), each table replaced whole every minute in one transaction.
+CREATE TABLE IF NOT EXISTS live_zone_counters (
+    zone_id        text PRIMARY KEY,
+    dispatch_count bigint NOT NULL,
+    pickup_count   bigint NOT NULL,
+    refreshed_at   timestamptz NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS live_counter_totals (
+    counter_type text PRIMARY KEY,
+    total        bigint NOT NULL,
+    zone_sum     bigint NOT NULL,
+    refreshed_at timestamptz NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS live_taxi_destinations (
+    taxi_id          text PRIMARY KEY,
+    status           text,
+    destination_zone text,
+    updated_at       timestamptz,
+    refreshed_at     timestamptz NOT NULL
+);
+
+-- The live warning panel and its alert: taxis without an assignment. Created only when
+-- missing: every run process applies this file once, and concurrent CREATE OR REPLACE VIEWs
+-- of the same view can fail ("tuple concurrently updated").
+DO $$
+BEGIN
+    IF to_regclass('live_unassigned_taxis') IS NULL THEN
+        CREATE VIEW live_unassigned_taxis AS
+        SELECT taxi_id, status, updated_at, refreshed_at
+        FROM live_taxi_destinations
+        WHERE destination_zone IS NULL;
+    END IF;
+END
+$$;

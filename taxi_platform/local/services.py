@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from taxi_platform.counters.companion import start_counters_simulator
 from taxi_platform.local.stack import Stack
 
-COMPANIONS: list[Callable[[Stack], None]] = []
+COMPANIONS: list[Callable[[Stack], None]] = [start_counters_simulator]
 
 
 def start_companions(stack: Stack) -> None:

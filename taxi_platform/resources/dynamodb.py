@@ -15,6 +15,7 @@ import dagster as dg
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
+from pydantic import PrivateAttr
 
 from taxi_platform.settings import ConfigError
 
@@ -41,15 +42,21 @@ class DynamoDBResource(dg.ConfigurableResource):
     connect_timeout: float = 5.0
     max_attempts: int = 3
 
+    _client: Any = PrivateAttr(default=None)
+
     def client(self):
-        return boto3.client(
-            "dynamodb",
-            region_name=self.region_name,
-            config=Config(
-                connect_timeout=self.connect_timeout,
-                retries={"max_attempts": self.max_attempts, "mode": "standard"},
-            ),
-        )
+        """One boto3 client per resource instance: building a client costs about as much as
+        a call, and a reset makes hundreds of calls. boto3 clients are thread-safe."""
+        if self._client is None:
+            self._client = boto3.client(
+                "dynamodb",
+                region_name=self.region_name,
+                config=Config(
+                    connect_timeout=self.connect_timeout,
+                    retries={"max_attempts": self.max_attempts, "mode": "standard"},
+                ),
+            )
+        return self._client
 
     def _call(self, table: str, operation: str, **kwargs) -> dict[str, Any]:
         client = self.client()
@@ -92,6 +99,34 @@ class DynamoDBResource(dg.ConfigurableResource):
             ReturnValues="UPDATED_NEW",
         )
         return int(response["Attributes"][attribute]["N"])
+
+    def add_once(
+        self,
+        table: str,
+        key: dict[str, Any],
+        attribute: str,
+        amount: int,
+        marker_attribute: str,
+        marker: str,
+    ) -> bool:
+        """`add`, at most once per `marker`: the same atomic update stamps the item with
+        `marker_attribute = marker`, and an item that already carries that marker is left alone
+        (returns False). A job that crashed after some of its updates can re-apply them all."""
+        try:
+            self._call(
+                table,
+                "update_item",
+                Key=to_attribute_values(key),
+                UpdateExpression="ADD #a :n SET #m = :m",
+                ConditionExpression="attribute_not_exists(#m) OR #m <> :m",
+                ExpressionAttributeNames={"#a": attribute, "#m": marker_attribute},
+                ExpressionAttributeValues={":n": {"N": str(int(amount))}, ":m": {"S": marker}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def put_if_absent(self, table: str, item: dict[str, Any], key_attribute: str) -> bool:
         """Write `item` unless an item with its key exists; False when it already did."""

@@ -99,6 +99,25 @@ class PostgresResource(dg.ConfigurableResource):
         finally:
             conn.close()
 
+    @contextlib.contextmanager
+    def advisory_lock(self, name: str, shared: bool = False) -> Iterator[None]:
+        """Hold the session-level advisory lock `name` while the block runs.
+
+        Why: jobs in different processes that must not interleave work *outside* PostgreSQL
+        (e.g. scanning and resetting the same DynamoDB counters) serialise on the database
+        they all reach. `shared` holders run side by side, an exclusive holder runs alone.
+        The lock lives on its own connection and dies with it, so a crashed run never
+        leaves it behind.
+        """
+        conn = self._connect_raw()
+        try:
+            conn.autocommit = True
+            function = "pg_advisory_lock_shared" if shared else "pg_advisory_lock"
+            conn.execute(sql.SQL("SELECT {}(hashtext(%s))").format(sql.SQL(function)), [name])
+            yield
+        finally:
+            conn.close()
+
     def execute(self, query: str | sql.Composable, params: Sequence | Mapping | None = None) -> int:
         with self.transaction() as conn:
             return conn.execute(query, params).rowcount
@@ -179,3 +198,12 @@ def delete_partition(conn: psycopg.Connection, table: str, partition: Mapping[st
         sql.SQL("DELETE FROM {}").format(table_identifier(table)), partition
     )
     return conn.execute(query, params).rowcount
+
+
+def delete_range(conn: psycopg.Connection, table: str, column: str, start: Any, end: Any) -> int:
+    """Delete the rows whose `column` lies in [start, end) in the caller's transaction: the
+    rows of a window of time partitions (a single-run backfill replaces them all at once)."""
+    query = sql.SQL("DELETE FROM {} WHERE {} >= %s AND {} < %s").format(
+        table_identifier(table), sql.Identifier(column), sql.Identifier(column)
+    )
+    return conn.execute(query, [start, end]).rowcount

@@ -1,0 +1,73 @@
+"""A window of `zone_diff_stats` hours from snapshots and resets, around `hourly_zone_diffs`.
+
+Why a grace: the snapshot scheduled at HH:00 starts a few seconds after HH:00 (run launch),
+so "the last snapshot at or before HH:00" would be the HH-1:55 one and every hour would be
+measured five minutes early. Each hour is therefore measured between the last snapshots at
+or before start + `GRACE` and end + `GRACE`: the snapshots its boundary ticks took.
+Consecutive hours still chain without gap or overlap, and `GRACE` stays well below the
+5-minute snapshot interval so that it never reaches the next tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from taxi_platform.counters.items import CounterDataError
+from taxi_platform.counters.stats import Reset, Snapshot, hourly_zone_diffs
+
+GRACE = timedelta(minutes=2)
+HOUR = timedelta(hours=1)
+ANOMALY, NO_BASELINE, LATE_BOUNDARY = "anomaly", "no_baseline", "late_boundary"
+
+
+@dataclass
+class WindowDiffs:
+    """Rows and issues (`zone_diff_issues` rows) of the hours that could be computed, and
+    `(hour, reason)` for those that could not (no snapshot in the hour)."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    uncomputable: list[tuple[datetime, str]] = field(default_factory=list)
+
+
+def hour_starts(start: datetime, end: datetime) -> list[datetime]:
+    hours, hour = [], start
+    while hour < end:
+        hours.append(hour)
+        hour += HOUR
+    return hours
+
+
+def diff_window(
+    snapshots: Iterable[Snapshot], resets: Iterable[Reset], start: datetime, end: datetime
+) -> WindowDiffs:
+    """Every hour in [start, end): rows stamped with the hour's start, and its issues."""
+    snapshots, resets = list(snapshots), list(resets)
+    result = WindowDiffs()
+    for hour in hour_starts(start, end):
+        try:
+            diffs = hourly_zone_diffs(snapshots, hour + GRACE, hour + HOUR + GRACE, resets)
+        except CounterDataError as exc:
+            result.uncomputable.append((hour, str(exc)))
+            continue
+        result.rows += [{**row, "timestamp": hour} for row in diffs.rows]
+        result.issues += [_issue(hour, i.zone_id, i.kind, i.detail) for i in diffs.issues]
+        if diffs.covered_until < hour + HOUR:
+            result.issues.append(
+                _issue(
+                    hour,
+                    None,
+                    LATE_BOUNDARY,
+                    f"no snapshot in [{(hour + HOUR).isoformat()}, "
+                    f"{(hour + HOUR + GRACE).isoformat()}]: measured until "
+                    f"{diffs.covered_until.isoformat()}; later increments count in the next hour",
+                )
+            )
+    return result
+
+
+def _issue(hour: datetime, zone: str | None, kind: str, detail: str) -> dict[str, Any]:
+    return {"timestamp": hour, "zone_id": zone, "kind": kind, "detail": detail}

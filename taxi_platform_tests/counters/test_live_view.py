@@ -1,0 +1,87 @@
+"""The Grafana live view (seed 001) against the real moto DynamoDB and PostgreSQL."""
+
+import dagster as dg
+import psycopg
+import pytest
+
+from taxi_platform.counters.items import DEFAULT_TABLES
+from taxi_platform.counters.live_view import counters_live_view, live_taxi_destinations_all_assigned
+from taxi_platform_tests.counters.helpers import (
+    checks,
+    materialize,
+    metadata,
+    put_items,
+    seed_counters,
+)
+
+pytestmark = pytest.mark.usefixtures("clean")
+
+ASSETS = [counters_live_view, live_taxi_destinations_all_assigned]
+UPDATED = {"S": "2025-09-05T00:05:00+00:00"}
+
+
+def taxi(taxi_id: str, **attributes) -> dict:
+    return {"taxi_id": {"S": taxi_id}, "updated_at": UPDATED, **attributes}
+
+
+def rows(db, table: str) -> list[dict]:
+    return db.fetch_all(f"SELECT * FROM {table} ORDER BY 1")
+
+
+def test_live_tables_and_the_unassigned_taxi_warning(resources, daily_stats_db, stack_env):
+    seed_counters({"Seaport": 5, "Union Sq": 3}, {"Seaport": 2}, (9, 2))
+    put_items(
+        DEFAULT_TABLES.destination,
+        [
+            taxi("taxi-0001", status={"S": "assigned"}, destination_zone={"S": "Seaport"}),
+            taxi("taxi-0002", status={"S": "unassigned"}),
+            taxi("taxi-0003", status={"S": "assigned"}, destination_zone={"S": "Atlantis"}),
+            taxi("taxi-0004", destination_zone={"N": "7"}),
+        ],
+    )
+
+    result = materialize(ASSETS, resources)
+
+    zones = rows(daily_stats_db, "live_zone_counters")
+    assert [(r["zone_id"], r["dispatch_count"], r["pickup_count"]) for r in zones] == [
+        ("Seaport", 5, 2),
+        ("Union Sq", 3, 0),
+    ]
+    totals = rows(daily_stats_db, "live_counter_totals")
+    assert [(r["counter_type"], r["total"], r["zone_sum"]) for r in totals] == [
+        ("dispatch", 9, 8),
+        ("pickup", 2, 2),
+    ]
+    taxis = rows(daily_stats_db, "live_taxi_destinations")
+    assert [(r["taxi_id"], r["destination_zone"]) for r in taxis] == [
+        ("taxi-0001", "Seaport"),
+        ("taxi-0002", None),
+        ("taxi-0003", "Atlantis"),  # assigned to a zone the map does not know: listed below
+    ]
+    problems = metadata(result, "live_taxi_destinations")["problem_list"]
+    assert any("Atlantis" in p for p in problems) and any("taxi-0004" in p for p in problems)
+    warning = checks(result)["live_taxi_destinations_all_assigned"]
+    assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
+    assert warning.metadata["taxis"].value == ["taxi-0002"]
+    # Grafana's read-only role sees the warning panel's view.
+    with psycopg.connect(stack_env["TAXI_BI_READER_URL"]) as conn:
+        unassigned = conn.execute("SELECT taxi_id FROM live_unassigned_taxis").fetchall()
+    assert unassigned == [("taxi-0002",)]
+
+
+def test_a_refresh_replaces_the_tables_and_a_full_fleet_passes(resources, daily_stats_db):
+    seed_counters({"Seaport": 5}, {"Seaport": 2})
+    put_items(DEFAULT_TABLES.destination, [taxi("taxi-0002")])
+    materialize(ASSETS, resources)
+    put_items(
+        DEFAULT_TABLES.destination,
+        [taxi("taxi-0002", status={"S": "assigned"}, destination_zone={"S": "Union Sq"})],
+    )
+
+    result = materialize(ASSETS, resources)
+
+    assert checks(result)["live_taxi_destinations_all_assigned"].passed
+    assert [r["destination_zone"] for r in rows(daily_stats_db, "live_taxi_destinations")] == [
+        "Union Sq"
+    ]
+    assert len(rows(daily_stats_db, "live_zone_counters")) == 1
