@@ -17,7 +17,10 @@ from taxi_platform.local.stack import Stack
 from taxi_platform.settings import REPO_ROOT, ConfigError, missing_in_aws
 
 # Modules with `add_cli(subparsers)`, mounted under `taxi-platform simulate`.
-SIMULATORS: list[str] = ["taxi_platform.counters.simulator"]
+SIMULATORS: list[str] = [
+    "taxi_platform.counters.simulator",
+    "taxi_platform.zones.trips_generator",
+]
 
 
 def _stack_command(args: argparse.Namespace) -> int:

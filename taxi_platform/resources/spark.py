@@ -6,7 +6,10 @@ metadata back to the asset without Dagster living inside the JVM's driver.
 
 Inputs: the pip pyspark has no `s3a` connector, so in `stage` mode (local mode, or a
 cluster on this machine) S3 objects are copied to a local cache and passed as paths; in
-`s3a` mode (a cluster image that carries hadoop-aws) jobs read `s3a://bucket/key` directly.
+`s3a` mode (a cluster image that carries hadoop-aws) jobs read `s3a://bucket/key` directly,
+and the driver (spark-submit here, client mode) fetches the hadoop-aws matching its Hadoop.
+Outputs follow the same switch: a local folder in `stage` mode, `s3a://bucket/tmp/spark/…`
+in `s3a` mode; `read_output` brings a job's Parquet result back as one Arrow table.
 """
 
 from __future__ import annotations
@@ -20,10 +23,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dagster as dg
+import pyarrow as pa
+import pyarrow.parquet as pq
 from pydantic import Field
 
 from taxi_platform.resources.java import resolve_java_home
 from taxi_platform.settings import SPARK_JOBS_DIR, ConfigError
+
+SPARK_OUTPUT_PREFIX = "tmp/spark"
 
 
 def spark_submit_path() -> str:
@@ -33,6 +40,41 @@ def spark_submit_path() -> str:
     if not found:
         raise ConfigError("spark-submit not found: install the project (uv sync) to get pyspark")
     return found
+
+
+def hadoop_version() -> str:
+    """The Hadoop version the installed pyspark bundles (hadoop-aws must match it exactly)."""
+    import pyspark
+
+    jars = Path(pyspark.__file__).parent / "jars"
+    found = [p.name[len("hadoop-client-api-") : -4] for p in jars.glob("hadoop-client-api-*.jar")]
+    if not found:
+        raise ConfigError(f"no hadoop-client-api jar in {jars}: reinstall pyspark (uv sync)")
+    return found[0]
+
+
+def s3a_conf(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Driver settings for `s3a://`: the connector, boto3's credential chain and endpoint."""
+    environ = os.environ if environ is None else environ
+    conf = {
+        "spark.jars.packages": f"org.apache.hadoop:hadoop-aws:{hadoop_version()}",
+        "spark.hadoop.fs.s3a.aws.credentials.provider": (
+            "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider"
+        ),
+    }
+    if environ.get("AWS_REGION"):
+        conf["spark.hadoop.fs.s3a.endpoint.region"] = environ["AWS_REGION"]
+    endpoint = environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL")
+    if endpoint:  # moto, MinIO: path-style addressing
+        conf["spark.hadoop.fs.s3a.endpoint"] = endpoint
+        conf["spark.hadoop.fs.s3a.path.style.access"] = "true"
+    return conf
+
+
+def _s3_keys(s3_client: Any, bucket: str, prefix: str) -> list[str]:
+    paginator = s3_client.get_paginator("list_objects_v2")
+    pages = paginator.paginate(Bucket=bucket, Prefix=prefix)
+    return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
 
 
 def spark_environment(master: str) -> dict[str, str]:
@@ -81,11 +123,41 @@ class SparkResource(dg.ConfigurableResource):
             marker.write_text(head["ETag"])
         return str(local)
 
+    def output_uri(self, bucket: str, *parts: str) -> str:
+        """Where a job writes a result folder: local (stage mode) or under s3a (s3a mode)."""
+        if self.input_mode == "s3a":
+            return f"s3a://{bucket}/{SPARK_OUTPUT_PREFIX}/{'/'.join(parts)}"
+        return str(self.work_dir("output", *parts))
+
+    def read_output(self, s3_client: Any, uri: str) -> pa.Table:
+        """A job's Parquet result folder as one Arrow table (Spark's marker files skipped)."""
+        if not uri.startswith("s3a://"):
+            return pq.read_table(uri)
+        bucket, _, prefix = uri.removeprefix("s3a://").partition("/")
+        parts = [
+            pq.read_table(
+                pa.BufferReader(s3_client.get_object(Bucket=bucket, Key=key)["Body"].read())
+            )
+            for key in _s3_keys(s3_client, bucket, prefix + "/")
+            if key.endswith(".parquet")
+        ]
+        return pa.concat_tables(parts)
+
+    def discard_output(self, s3_client: Any, uri: str) -> None:
+        """Remove a result folder once its contents are published."""
+        if not uri.startswith("s3a://"):
+            shutil.rmtree(uri, ignore_errors=True)
+            return
+        bucket, _, prefix = uri.removeprefix("s3a://").partition("/")
+        for key in _s3_keys(s3_client, bucket, prefix + "/"):
+            s3_client.delete_object(Bucket=bucket, Key=key)
+
     def command(self, job: str, args: Sequence[str] = ()) -> list[str]:
         path = Path(self.jobs_dir) / job
         if not path.exists():
             raise ConfigError(f"Spark job {path} does not exist: jobs live in spark/jobs/")
         conf = {
+            **(s3a_conf() if self.input_mode == "s3a" else {}),
             "spark.driver.memory": self.driver_memory,
             "spark.executor.memory": self.executor_memory,
             "spark.sql.shuffle.partitions": str(self.shuffle_partitions),

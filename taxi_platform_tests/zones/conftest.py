@@ -1,0 +1,73 @@
+"""Fixtures of the zone-model tests: generated trip months in the lake, the Spark job module,
+and the tables one local-mode materialization publishes (shared by the local and cluster
+tests, so the cluster is compared with local mode without a second local run)."""
+
+import importlib.util
+from types import ModuleType
+
+import dagster as dg
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from taxi_platform.settings import SPARK_JOBS_DIR
+from taxi_platform.zones.trips_generator import generate_month, upload_month
+
+# Two months in two TLC schema variants (2023-01: int64 IDs, lower-case airport_fee).
+MODEL_MONTHS = {"2023-01": (20_000, 1), "2026-09": (25_000, 2)}
+
+
+@pytest.fixture(scope="session")
+def zone_models_job() -> ModuleType:
+    """`spark/jobs/zone_models.py` imported as a module (it is a spark-submit script)."""
+    spec = importlib.util.spec_from_file_location(
+        "zone_models_job", SPARK_JOBS_DIR / "zone_models.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def model_tables(zone_csv) -> dict[str, pa.Table]:
+    return {
+        month: generate_month(month, rows, seed, zone_csv)
+        for month, (rows, seed) in MODEL_MONTHS.items()
+    }
+
+
+@pytest.fixture(scope="session")
+def model_months_in_lake(lake, model_tables) -> dict[str, pa.Table]:
+    for month, table in model_tables.items():
+        upload_month(lake.get_client(), lake.bucket, table, month)
+    return model_tables
+
+
+def published_tables(postgres_db) -> tuple[pd.DataFrame, dict[int, list[int]]]:
+    expected = postgres_db.fetch_frame(
+        "SELECT pickup_zone_id, pickup_hour, expected_pickups, total_pickups, days_in_window "
+        "FROM expected_pickups ORDER BY pickup_zone_id, pickup_hour"
+    )
+    rows = postgres_db.fetch_all("SELECT zone_id, adjacent_zone_ids FROM adjacent_zones")
+    return expected, {r["zone_id"]: r["adjacent_zone_ids"] for r in rows}
+
+
+def materialize_models(resources: dict, months: list[str]) -> dg.ExecuteInProcessResult:
+    from taxi_platform.zones.taxi_zones import taxi_zones
+    from taxi_platform.zones.zone_models import MODEL_CHECKS, zone_models
+
+    return dg.materialize(
+        [taxi_zones, zone_models, *MODEL_CHECKS],
+        resources=resources,
+        run_config={"ops": {"zone_models": {"config": {"months": months}}}},
+        selection=dg.AssetSelection.assets(zone_models) | dg.AssetSelection.assets(taxi_zones),
+    )
+
+
+@pytest.fixture(scope="session")
+def local_run(resources, postgres_db, model_months_in_lake):
+    """One local-mode materialization of taxi_zones + both models over `MODEL_MONTHS`, and
+    the tables it published."""
+    result = materialize_models(resources, sorted(MODEL_MONTHS))
+    assert result.success
+    return result, published_tables(postgres_db)
