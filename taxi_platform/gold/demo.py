@@ -1,0 +1,77 @@
+"""Demo steps of the gold domain: a simulated day of click logs through Silver and the marts.
+
+The day is the latest UTC day whose 24 bronze hour objects are in the lake: the day the logs
+domain's demo step carried from the log API simulator to `api_logs`. When the lake holds no
+complete day (that step has not run), `prepare` writes one itself from the simulator, at the
+seed's rate (100 records per 3 minutes, 48,000 a day), exactly as bronze lays it out.
+"""
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+import boto3
+
+from taxi_platform.demo import DemoStep
+from taxi_platform.gold.click_events import day_hours
+from taxi_platform.gold.mart_tables import MART_NAMES
+from taxi_platform.gold.simulated_bronze import write_hours
+from taxi_platform.logs.simulator import LogApiSimulator, SimulatorConfig
+
+FALLBACK_DAY = date(2026, 3, 1)
+_HOUR_OBJECT = re.compile(r"^logs/(\d{4})/(\d{2})/(\d{2})/\d{2}/api_logs\.jsonl\.gz$")
+
+
+def complete_days(keys: Iterable[str]) -> list[date]:
+    """UTC days with all 24 hour objects among the lake keys, ascending."""
+    hours = Counter(
+        date(*map(int, match.groups())) for match in map(_HOUR_OBJECT.match, keys) if match
+    )
+    return sorted(day for day, count in hours.items() if count == 24)
+
+
+def _bronze_keys() -> list[str]:
+    client = boto3.client("s3", region_name=os.environ["AWS_REGION"])
+    pages = client.get_paginator("list_objects_v2").paginate(
+        Bucket=os.environ["TAXI_LAKE_BUCKET"], Prefix="logs/"
+    )
+    return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+
+
+def demo_day() -> str:
+    return complete_days(_bronze_keys())[-1].isoformat()
+
+
+def prepare_day() -> None:
+    """Use the logs demo's day, or write a simulated day of bronze when there is none."""
+    if complete_days(_bronze_keys()):
+        print(f"    bronze day {demo_day()} found in the lake", flush=True)
+        return
+    start = datetime(FALLBACK_DAY.year, FALLBACK_DAY.month, FALLBACK_DAY.day, tzinfo=UTC)
+    simulator = LogApiSimulator(SimulatorConfig(start=start))
+    client = boto3.client("s3", region_name=os.environ["AWS_REGION"])
+    written = write_hours(
+        client, os.environ["TAXI_LAKE_BUCKET"], simulator, day_hours(FALLBACK_DAY)
+    )
+    print(
+        f"    no bronze day in the lake: simulated {FALLBACK_DAY} "
+        f"({sum(written.values()):,} records in 24 hour objects)",
+        flush=True,
+    )
+
+
+STEPS = [
+    DemoStep(
+        "gold: Silver click_events for the simulated day (24 bronze hours)",
+        ["click_events"],
+        partitions=lambda: [demo_day()],
+        prepare=prepare_day,
+    ),
+    DemoStep(
+        "gold: the four marts (one Spark run, one transaction) for that day",
+        list(MART_NAMES),
+        partitions=lambda: [demo_day()],
+    ),
+]
