@@ -9,6 +9,7 @@ import dagster as dg
 
 import taxi_platform.counters.definitions as counters
 import taxi_platform.gold.definitions as gold
+import taxi_platform.logs.definitions as logs
 import taxi_platform.zones.definitions as zones
 from taxi_platform.resources.wiring import build_resources
 
@@ -16,7 +17,7 @@ from taxi_platform.resources.wiring import build_resources
 # so a step starts in well under a second instead of re-importing Dagster and the domains.
 STEP_EXECUTOR = dg.multiprocess_executor.configured({"start_method": {"forkserver": {}}})
 
-DOMAINS = [zones, counters, gold]
+DOMAINS = [zones, counters, logs, gold]
 
 defs = dg.Definitions.merge(
     *(domain.defs for domain in DOMAINS),

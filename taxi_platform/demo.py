@@ -21,6 +21,7 @@ from taxi_platform.local.stack import Stack, default_home
 STEP_MODULES = [
     "taxi_platform.zones.demo",
     "taxi_platform.counters.demo",
+    "taxi_platform.logs.demo",
     "taxi_platform.gold.demo",
 ]
 # Progress is printed by the demo itself; Dagster's own console log stays at warnings.

@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 from taxi_platform.counters.companion import start_counters_simulator
 from taxi_platform.local.stack import Stack
+from taxi_platform.logs.companion import start_log_api
 
-COMPANIONS: list[Callable[[Stack], None]] = [start_counters_simulator]
+COMPANIONS: list[Callable[[Stack], None]] = [start_counters_simulator, start_log_api]
 
 
 def start_companions(stack: Stack) -> None:

@@ -169,9 +169,14 @@ def hour_object_key(hour: datetime) -> str:
 
 def encode_hour_object(compressed_records: Iterable[Mapping[str, Any]]) -> bytes:
     """Deterministic gzip of JSON lines: the same records in any order give the same bytes."""
+    return encode_hour_object_sized(compressed_records)[0]
+
+
+def encode_hour_object_sized(compressed_records: Iterable[Mapping[str, Any]]) -> tuple[bytes, int]:
+    """`encode_hour_object` and the size of the JSON lines before gzip (for metadata)."""
     lines = sorted(map(_CANONICAL_JSON.encode, compressed_records))
-    text = "\n".join(lines) + "\n" if lines else ""
-    return gzip.compress(text.encode("ascii"), compresslevel=GZIP_LEVEL, mtime=0)
+    text = ("\n".join(lines) + "\n" if lines else "").encode("ascii")
+    return gzip.compress(text, compresslevel=GZIP_LEVEL, mtime=0), len(text)
 
 
 def decode_hour_object(blob: bytes) -> list[dict[str, Any]]:

@@ -7,6 +7,9 @@ Fernet key is read only when a batch is decrypted and is never put into a messag
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
@@ -20,6 +23,15 @@ class LogApiError(RuntimeError):
     """The log API could not be fetched after every retry."""
 
 
+@dataclass(frozen=True)
+class LogApiResponse:
+    """One successful response: the body as received, its headers, when it arrived (UTC)."""
+
+    body: bytes
+    headers: Mapping[str, str]  # case-insensitive (requests' CaseInsensitiveDict)
+    received_at: datetime
+
+
 class LogApiResource(dg.ConfigurableResource):
     """HTTP client of the log API with timeouts and bounded retries with backoff."""
 
@@ -31,13 +43,17 @@ class LogApiResource(dg.ConfigurableResource):
 
     def fetch(self, params: dict[str, Any] | None = None) -> bytes:
         """The response body exactly as received (landing stores it untouched)."""
+        return self.fetch_response(params).body
+
+    def fetch_response(self, params: dict[str, Any] | None = None) -> LogApiResponse:
+        """The body with the headers (the simulator's window headers) and the arrival time."""
         url = require(self.url, "TAXI_LOG_API_URL")
         last_error = ""
         for attempt in range(1, self.retries + 1):
             try:
                 response = requests.get(url, params=params, timeout=self.timeout_seconds)
                 if response.status_code == 200:
-                    return response.content
+                    return LogApiResponse(response.content, response.headers, datetime.now(UTC))
                 last_error = f"HTTP {response.status_code}"
             except requests.RequestException as exc:
                 last_error = type(exc).__name__

@@ -114,6 +114,7 @@ def materialize(
     clock_at: datetime | None = None,
     tags: Mapping[str, str] | None = None,
     raise_on_error: bool = True,
+    instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
     """`dg.materialize`; `clock_at` replays the run at that instant (every asset taking it)."""
     run_config: dict[str, Any] = dict(QUIET)
@@ -130,6 +131,7 @@ def materialize(
         run_config=run_config,
         tags=dict(tags or {}),
         raise_on_error=raise_on_error,
+        instance=instance,
     )
 
 
