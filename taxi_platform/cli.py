@@ -20,6 +20,7 @@ from taxi_platform.settings import REPO_ROOT, ConfigError, missing_in_aws
 SIMULATORS: list[str] = [
     "taxi_platform.counters.simulator",
     "taxi_platform.zones.trips_generator",
+    "taxi_platform.logs.simulator",
 ]
 
 
@@ -49,12 +50,14 @@ def _default_signals() -> None:
 
 
 def _dev_command(args: argparse.Namespace) -> int:
+    from taxi_platform.bi.grafana_local import grafana_hint
     from taxi_platform.local.services import start_companions
 
     stack = Stack()
     stack.up()
     start_companions(stack)
     env = {**os.environ, **stack.env()}
+    print(grafana_hint(env["TAXI_BI_READER_URL"], stack.home / "grafana"))
     print(f"Dagster UI on http://127.0.0.1:{args.port} — Ctrl+C stops Dagster and the stack")
     dagster = subprocess.Popen(
         [

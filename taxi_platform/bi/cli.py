@@ -1,6 +1,7 @@
-"""`taxi-platform bi …`: build the Superset bundle, run Superset against the marts.
+"""`taxi-platform bi …`: build the Superset bundle, run Superset against the marts, say how
+to run Grafana against the stack, and take the README's pictures of the dashboards.
 
-Both read `TAXI_BI_READER_URL` from the environment, else from the running local stack,
+They read `TAXI_BI_READER_URL` from the environment, else from the running local stack,
 so they work as well against RDS (`export TAXI_BI_READER_URL=…`) as after `stack up`.
 """
 
@@ -11,6 +12,8 @@ import os
 import signal
 from pathlib import Path
 
+from taxi_platform.bi.grafana_local import grafana_hint
+from taxi_platform.bi.screenshots import DEFAULT_OUT, screenshots_command
 from taxi_platform.bi.superset_bundle import build_bundle
 from taxi_platform.bi.superset_env import SupersetEnvironment
 from taxi_platform.bi.superset_server import SupersetServer
@@ -37,6 +40,11 @@ def bi_reader_url() -> str:
 def _bundle_command(args: argparse.Namespace) -> int:
     out = build_bundle(args.out.resolve(), bi_reader_url())
     print(f"Superset bundle written to {out} (import: Dashboards → Import, or `bi superset`)")
+    return 0
+
+
+def _grafana_command(args: argparse.Namespace) -> int:
+    print(grafana_hint(bi_reader_url(), Stack().home / "grafana"))
     return 0
 
 
@@ -82,3 +90,16 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     )
     superset.add_argument("--port", type=int, default=8088)
     superset.set_defaults(func=_superset_command)
+
+    grafana = subparsers.add_parser(
+        "grafana", help="write Grafana's env file and print how to run its container"
+    )
+    grafana.set_defaults(func=_grafana_command)
+
+    pictures = subparsers.add_parser(
+        "screenshots",
+        help="PNGs of the Grafana and Superset dashboards from the running (demo) stack",
+    )
+    pictures.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the PNGs")
+    pictures.add_argument("--only", choices=["grafana", "superset"], help="one kind only")
+    pictures.set_defaults(func=screenshots_command)
