@@ -20,6 +20,7 @@ ENVIRONMENTS = ("local", "aws")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 SPARK_JOBS_DIR = REPO_ROOT / "spark" / "jobs"
+SPARK_CONF_DIR = REPO_ROOT / "spark" / "conf"
 INFRA_DIR = REPO_ROOT / "infra"
 
 
@@ -89,6 +90,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("TAXI_SPARK_MASTER", "local[2]", "`local[N]`, `spark://host:7077`, …"),
         Setting("TAXI_TIMEZONE", "Asia/Seoul", "schedules and the counters' business day"),
         Setting("TAXI_SPARK_INPUT_MODE", None, "`stage` (copy S3 inputs locally) or `s3a`"),
+        Setting("TAXI_SPARK_LOG_LEVEL", "WARN", "Spark driver log level (`INFO` to debug a job)"),
         Setting("TAXI_ZONES_URL", None, "TLC zone table CSV (http(s) URL, s3:// URI or path)"),
     )
 }

@@ -179,7 +179,6 @@ def main() -> None:
     with open_dagster_pipes() as pipes:
         started = time.monotonic()
         spark = SparkSession.builder.getOrCreate()
-        spark.sparkContext.setLogLevel("WARN")  # stderr is the step's log: plans are noise
         spark.conf.set("spark.sql.session.timeZone", "UTC")
         ready = time.monotonic()
         try:

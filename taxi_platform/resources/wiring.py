@@ -46,6 +46,7 @@ def build_resources(environment: str | None = None) -> dict[str, Any]:
             master=configured("TAXI_SPARK_MASTER"),
             input_mode=configured("TAXI_SPARK_INPUT_MODE")
             or ("s3a" if environment == "aws" else "stage"),
+            log_level=configured("TAXI_SPARK_LOG_LEVEL"),
         ),
         "log_api": LogApiResource(
             url=configured("TAXI_LOG_API_URL"), fernet_key=configured("TAXI_LOG_FERNET_KEY")

