@@ -107,6 +107,13 @@ def _check_config_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _aws_command(args: argparse.Namespace) -> int:
+    from taxi_platform.deploy.aws_env import export_lines, stack_outputs
+
+    print(export_lines(stack_outputs(args.stack, args.region)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taxi-platform", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="report variables aws mode lacks")
     check.set_defaults(func=_check_config_command)
+
+    aws = sub.add_parser("aws", help="the aws environment from a deployed infra/aws stack")
+    aws.add_argument("action", choices=["env"], help="print its variables as export lines")
+    aws.add_argument("--stack", required=True, help="CloudFormation stack name")
+    aws.add_argument("--region", help="the stack's region (default: AWS_REGION)")
+    aws.set_defaults(func=_aws_command)
 
     simulate = sub.add_parser("simulate", help="simulators of the company's data sources")
     simulators = simulate.add_subparsers(dest="simulator", required=True)
