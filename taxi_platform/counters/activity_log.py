@@ -1,5 +1,7 @@
 """`zone_hourly_activity_log`: snapshots of the cumulative per-zone counters, every 5 minutes."""
 
+from datetime import timedelta
+
 import dagster as dg
 
 from taxi_platform.counters.clock import CounterClockConfig
@@ -7,13 +9,17 @@ from taxi_platform.counters.metadata import preview, problems_metadata
 from taxi_platform.counters.reading import read_zone_counters, valid_zone_names
 from taxi_platform.counters.reset import COUNTERS_LOCK, ensure_no_pending_reset
 from taxi_platform.counters.snapshots import SNAPSHOT_TABLE, latest_captures, write_snapshot
+from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.postgres import PostgresResource
 from taxi_platform.resources.reference import ReferenceDataResource
 
+SNAPSHOT_EVERY = timedelta(minutes=5)
+
 
 @dg.asset(
     name=SNAPSHOT_TABLE,
+    freshness_policy=missed_runs(SNAPSHOT_EVERY, warn=2, fail=3),  # Grafana: 15 min
     group_name="counters",
     kinds={"dynamodb", "postgres"},
     description=(

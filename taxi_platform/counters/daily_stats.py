@@ -1,6 +1,7 @@
 """`daily_zone_stats`: the business day's row and the lossless counter reset, with its checks."""
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, timedelta
 
 import dagster as dg
 
@@ -10,7 +11,8 @@ from taxi_platform.counters.metadata import preview, problems_metadata
 from taxi_platform.counters.partitions import BUSINESS_DAYS
 from taxi_platform.counters.reading import valid_zone_names
 from taxi_platform.counters.reset import close_business_day
-from taxi_platform.counters.stats import compare_totals, daily_row_problems
+from taxi_platform.counters.stats import TotalsComparison, compare_totals, daily_row_problems
+from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.postgres import PostgresResource
 from taxi_platform.resources.reference import ReferenceDataResource
@@ -24,6 +26,7 @@ TOTALS_TOLERANCE_SHARE = 0.001
 
 @dg.asset(
     partitions_def=BUSINESS_DAYS,
+    freshness_policy=missed_runs(timedelta(days=1), fail=1, run_time=timedelta(hours=1)),
     group_name="counters",
     kinds={"dynamodb", "postgres"},
     description=(
@@ -124,10 +127,17 @@ def totals_check(db: PostgresResource, stat_date: date) -> dg.AssetCheckResult:
     reset = load_reset(db, stat_date)
     if reset is None:
         return dg.AssetCheckResult(passed=False, metadata={"problem": "no reset ledger"})
-    comparisons = {
-        "dispatch": compare_totals(reset.dispatches_by_zone(), reset.total_dispatch),
-        "pickup": compare_totals(reset.pickups_by_zone(), reset.total_pickup),
-    }
+    return totals_result(
+        {
+            "dispatch": compare_totals(reset.dispatches_by_zone(), reset.total_dispatch),
+            "pickup": compare_totals(reset.pickups_by_zone(), reset.total_pickup),
+        }
+    )
+
+
+def totals_result(comparisons: Mapping[str, TotalsComparison]) -> dg.AssetCheckResult:
+    """Totals vs per-zone sums: equal passes, a small gap WARNs (traffic between the scans),
+    a large one is an ERROR. Shared by the daily row and the live view."""
     within = all(
         c.agrees(max(TOTALS_TOLERANCE_MIN, int(c.total * TOTALS_TOLERANCE_SHARE)))
         for c in comparisons.values()

@@ -8,7 +8,11 @@ from taxi_platform.counters.activity_log import (
 )
 from taxi_platform.counters.daily_stats import DAILY_CHECKS, daily_zone_stats
 from taxi_platform.counters.diff_stats import zone_diff_stats, zone_diff_stats_no_negative_diff
-from taxi_platform.counters.live_view import counters_live_view, live_taxi_destinations_all_assigned
+from taxi_platform.counters.live_view import (
+    counters_live_view,
+    live_counter_totals_match_zones,
+    live_taxi_destinations_all_assigned,
+)
 from taxi_platform.counters.schedules import JOBS, SCHEDULES
 
 defs = dg.Definitions(
@@ -18,6 +22,7 @@ defs = dg.Definitions(
         *DAILY_CHECKS,
         zone_diff_stats_no_negative_diff,
         live_taxi_destinations_all_assigned,
+        live_counter_totals_match_zones,
     ],
     jobs=JOBS,
     schedules=SCHEDULES,

@@ -1,7 +1,7 @@
 """`zone_diff_stats`: per-zone dispatches and pickups within each hour, and its check."""
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import dagster as dg
 import pyarrow as pa
@@ -12,6 +12,7 @@ from taxi_platform.counters.ledger import applied_resets
 from taxi_platform.counters.metadata import preview, problems_metadata
 from taxi_platform.counters.partitions import HOURS
 from taxi_platform.counters.snapshots import LOOKBACK, load_snapshots
+from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.postgres import PostgresResource, delete_range
 
 DIFF_TABLE = "zone_diff_stats"
@@ -40,6 +41,7 @@ ISSUES_SCHEMA = pa.schema(
     partitions_def=HOURS,
     backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[zone_hourly_activity_log],
+    freshness_policy=missed_runs(HOUR, warn=1, fail=2, run_time=timedelta(minutes=15)),
     group_name="counters",
     kinds={"postgres"},
     description=(

@@ -1,10 +1,11 @@
 """Grafana's live view (seed 001): the counters and the fleet now, as tables, every minute."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pyarrow as pa
 
+from taxi_platform.counters.daily_stats import totals_result
 from taxi_platform.counters.metadata import preview, problems_metadata
 from taxi_platform.counters.reading import (
     read_fleet,
@@ -12,10 +13,13 @@ from taxi_platform.counters.reading import (
     read_zone_counters,
     valid_zone_names,
 )
+from taxi_platform.counters.stats import TotalsComparison
+from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.postgres import PostgresResource, delete_partition
 from taxi_platform.resources.reference import ReferenceDataResource
 
+LIVE_EVERY = timedelta(minutes=1)
 LIVE_ZONES = "live_zone_counters"
 LIVE_TOTALS = "live_counter_totals"
 LIVE_TAXIS = "live_taxi_destinations"
@@ -65,6 +69,7 @@ DESCRIPTIONS = {
             group_name="counters",
             kinds={"dynamodb", "postgres"},
             description=f"{text} Table `daily_stats_db.{table}`, replaced every minute.",
+            freshness_policy=missed_runs(LIVE_EVERY, warn=3, fail=5),
         )
         for table, text in DESCRIPTIONS.items()
     ],
@@ -140,4 +145,25 @@ def live_taxi_destinations_all_assigned(daily_stats_db: PostgresResource) -> dg.
             "unassigned_taxis": len(unassigned),
             "taxis": dg.MetadataValue.json([r["taxi_id"] for r in unassigned[:50]]),
         },
+    )
+
+
+@dg.asset_check(
+    asset=LIVE_TOTALS,
+    description=(
+        "The flag table's totals equal the sums of the per-zone counters, as the dispatch API "
+        "server writes both: a small gap WARNs (traffic between the scans), a large one fails."
+    ),
+)
+def live_counter_totals_match_zones(daily_stats_db: PostgresResource) -> dg.AssetCheckResult:
+    rows = daily_stats_db.fetch_all(f"SELECT counter_type, total, zone_sum FROM {LIVE_TOTALS}")
+    if not rows:
+        return dg.AssetCheckResult(
+            passed=False, metadata={"problem": "no totals in the flag table"}
+        )
+    return totals_result(
+        {
+            r["counter_type"]: TotalsComparison(total=r["total"], zone_sum=r["zone_sum"])
+            for r in rows
+        }
     )

@@ -6,12 +6,15 @@ The hourly diffs run at HH:05, after the HH:00 snapshot (`hourly.GRACE`). Schedu
 from a partitioned job take their execution time zone from the partitions (TAXI_TIMEZONE).
 """
 
+from datetime import timedelta
+
 import dagster as dg
 
-from taxi_platform.counters.activity_log import zone_hourly_activity_log
+from taxi_platform.counters.activity_log import SNAPSHOT_EVERY, zone_hourly_activity_log
 from taxi_platform.counters.daily_stats import daily_zone_stats
 from taxi_platform.counters.diff_stats import zone_diff_stats
-from taxi_platform.counters.live_view import counters_live_view
+from taxi_platform.counters.live_view import LIVE_EVERY, counters_live_view
+from taxi_platform.freshness import every_minutes_cron
 from taxi_platform.settings import timezone
 
 RUNNING = dg.DefaultScheduleStatus.RUNNING
@@ -26,18 +29,18 @@ counters_live_view_job = dg.define_asset_job(
 )
 
 
-def _cron(name: str, job, cron: str) -> dg.ScheduleDefinition:
+def _every(name: str, job, cadence: timedelta) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(
         name=name,
         job=job,
-        cron_schedule=cron,
+        cron_schedule=every_minutes_cron(cadence),
         execution_timezone=timezone(),
         default_status=RUNNING,
     )
 
 
 SCHEDULES = [
-    _cron("counter_snapshot_every_5_minutes", counter_snapshot_job, "*/5 * * * *"),
+    _every("counter_snapshot_every_5_minutes", counter_snapshot_job, SNAPSHOT_EVERY),
     dg.build_schedule_from_partitioned_job(
         zone_diff_stats_job,
         name="zone_diff_stats_hourly",
@@ -51,6 +54,6 @@ SCHEDULES = [
         description="The business day just closed, at 03:00, then the counter reset.",
         default_status=RUNNING,
     ),
-    _cron("counters_live_view_every_minute", counters_live_view_job, "* * * * *"),
+    _every("counters_live_view_every_minute", counters_live_view_job, LIVE_EVERY),
 ]
 JOBS = [counter_snapshot_job, zone_diff_stats_job, daily_zone_stats_job, counters_live_view_job]

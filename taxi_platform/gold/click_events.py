@@ -18,6 +18,7 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from taxi_platform.freshness import missed_runs
 from taxi_platform.gold.columns import column_schema, column_table
 from taxi_platform.gold.silver_schema import (
     SILVER_COLUMNS,
@@ -89,8 +90,13 @@ def _write_day(lake: LakeResource, day: date, table: pa.Table) -> tuple[str, int
     return key, buffer.getbuffer().nbytes
 
 
+# Day D's last bronze hour is built at D+1 00:15 UTC; Silver, then Gold, follow within minutes.
+DAILY_FRESHNESS = missed_runs(timedelta(days=1), fail=1, run_time=timedelta(hours=2))
+
+
 @dg.asset(
     partitions_def=daily_partitions,
+    freshness_policy=DAILY_FRESHNESS,
     deps=[dg.AssetDep(API_LOGS, partition_mapping=dg.TimeWindowPartitionMapping())],
     group_name="silver",
     kinds={"s3", "parquet"},

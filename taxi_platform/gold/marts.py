@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import dagster as dg
 import pyarrow as pa
 
-from taxi_platform.gold.click_events import click_events, silver_prefix
+from taxi_platform.gold.click_events import DAILY_FRESHNESS, click_events, silver_prefix
 from taxi_platform.gold.columns import column_schema, column_table
 from taxi_platform.gold.mart_checks import (
     MART_CHECK_SPECS,
@@ -53,6 +53,7 @@ def _spec(mart: Mart) -> dg.AssetSpec:
             "primary_key": list(mart.key),
         },
         automation_condition=AUTOMATION,
+        freshness_policy=DAILY_FRESHNESS,
     )
 
 

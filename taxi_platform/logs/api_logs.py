@@ -13,11 +13,14 @@ Backfills: up to 24 hours per run (`BackfillPolicy.multi_run`); a run over a ran
 each landing object once and writes one object per hour, with per-hour metadata.
 """
 
+from datetime import timedelta
+
 import dagster as dg
 
+from taxi_platform.freshness import missed_runs
 from taxi_platform.logs.bronze import RunOutput, build_hours
 from taxi_platform.logs.landing import api_logs_landing
-from taxi_platform.logs.layout import hours_between
+from taxi_platform.logs.layout import HOUR, hours_between
 from taxi_platform.logs.partitions import hour_partition_key, hourly_partitions
 from taxi_platform.logs.store import landing_names, read_landing, write_hour
 from taxi_platform.resources.lake import LakeResource
@@ -39,6 +42,7 @@ def key_looks_wrong(run: RunOutput) -> bool:
     kinds={"s3"},
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=24),
     automation_condition=dg.AutomationCondition.on_cron(AUTOMATION_CRON, "UTC"),
+    freshness_policy=missed_runs(HOUR, warn=1, fail=2, run_time=timedelta(minutes=30)),
     description=(
         "Decrypted click-log records compressed losslessly (codec), one object per UTC hour "
         "of `inDate`: `logs/YYYY/MM/DD/HH/api_logs.jsonl.gz`, deduplicated, deterministic. "

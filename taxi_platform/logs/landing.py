@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 from pydantic import Field
 
+from taxi_platform.freshness import missed_runs
 from taxi_platform.logs.cursor import (
     LATEST_HEADER,
     WINDOW_HEADER,
@@ -42,6 +43,7 @@ from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.log_api import LogApiResource, LogApiResponse
 
 CURSOR = "cursor_window"
+LANDING_EVERY = timedelta(minutes=3)  # seed 002: minutes 0, 3, …, 57
 
 
 class LandingConfig(dg.Config):
@@ -134,6 +136,7 @@ def _poll(
 
 @dg.asset(
     group_name="landing",
+    freshness_policy=missed_runs(LANDING_EVERY, warn=3, fail=5),
     kinds={"s3"},
     retry_policy=dg.RetryPolicy(max_retries=2, delay=5),
     description=(

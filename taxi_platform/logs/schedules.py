@@ -9,7 +9,8 @@ fetch) is skipped rather than queued: the next run's catch-up fetches what it mi
 
 import dagster as dg
 
-from taxi_platform.logs.landing import api_logs_landing
+from taxi_platform.freshness import every_minutes_cron
+from taxi_platform.logs.landing import LANDING_EVERY, api_logs_landing
 from taxi_platform.settings import timezone
 
 FETCH_SECOND = 5
@@ -25,7 +26,7 @@ api_logs_landing_job = dg.define_asset_job("api_logs_landing_job", selection=[ap
 
 @dg.schedule(
     job=api_logs_landing_job,
-    cron_schedule="*/3 * * * *",
+    cron_schedule=every_minutes_cron(LANDING_EVERY),
     execution_timezone=timezone(),
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )

@@ -5,7 +5,11 @@ import psycopg
 import pytest
 
 from taxi_platform.counters.items import DEFAULT_TABLES
-from taxi_platform.counters.live_view import counters_live_view, live_taxi_destinations_all_assigned
+from taxi_platform.counters.live_view import (
+    counters_live_view,
+    live_counter_totals_match_zones,
+    live_taxi_destinations_all_assigned,
+)
 from taxi_platform_tests.counters.helpers import (
     checks,
     materialize,
@@ -16,7 +20,11 @@ from taxi_platform_tests.counters.helpers import (
 
 pytestmark = pytest.mark.usefixtures("clean")
 
-ASSETS = [counters_live_view, live_taxi_destinations_all_assigned]
+ASSETS = [
+    counters_live_view,
+    live_taxi_destinations_all_assigned,
+    live_counter_totals_match_zones,
+]
 UPDATED = {"S": "2025-09-05T00:05:00+00:00"}
 
 
@@ -63,6 +71,11 @@ def test_live_tables_and_the_unassigned_taxi_warning(resources, daily_stats_db, 
     warning = checks(result)["live_taxi_destinations_all_assigned"]
     assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
     assert warning.metadata["taxis"].value == ["taxi-0002"]
+    # 9 dispatches in the flag table, 8 in the zones: within the tolerance of live traffic.
+    totals = checks(result)["live_counter_totals_match_zones"]
+    assert not totals.passed and totals.severity == dg.AssetCheckSeverity.WARN
+    assert totals.metadata["dispatch_difference"].value == 9 - (5 + 3)
+    assert totals.metadata["pickup_difference"].value == 0
     # Grafana's read-only role sees the warning panel's view.
     with psycopg.connect(stack_env["TAXI_BI_READER_URL"]) as conn:
         unassigned = conn.execute("SELECT taxi_id FROM live_unassigned_taxis").fetchall()
@@ -81,7 +94,18 @@ def test_a_refresh_replaces_the_tables_and_a_full_fleet_passes(resources, daily_
     result = materialize(ASSETS, resources)
 
     assert checks(result)["live_taxi_destinations_all_assigned"].passed
+    assert checks(result)["live_counter_totals_match_zones"].passed  # totals = the zone sums
     assert [r["destination_zone"] for r in rows(daily_stats_db, "live_taxi_destinations")] == [
         "Union Sq"
     ]
     assert len(rows(daily_stats_db, "live_zone_counters")) == 1
+
+
+def test_totals_far_from_the_zone_sums_fail_the_check(resources):
+    seed_counters({"Seaport": 500, "Union Sq": 300}, {"Seaport": 200}, (2000, 200))
+
+    result = materialize(ASSETS, resources)
+
+    totals = checks(result)["live_counter_totals_match_zones"]
+    assert not totals.passed and totals.severity == dg.AssetCheckSeverity.ERROR
+    assert totals.metadata["dispatch_difference"].value == 2000 - 800
