@@ -41,6 +41,20 @@ def test_secrets_are_env_vars_never_values(monkeypatch):
     assert build_resources("local")["spark"].input_mode == "stage"
 
 
+@pytest.mark.parametrize("name", ["TAXI_SPARK_INPUT_MODE", "TAXI_SPARK_LOG_LEVEL"])
+def test_spark_settings_from_the_environment_load_and_a_wrong_one_is_named(monkeypatch, name):
+    monkeypatch.setenv(name, "s3a" if name == "TAXI_SPARK_INPUT_MODE" else "info")
+    spark = build_resources("local")["spark"].process_config_and_initialize()  # EnvVar resolved
+    assert spark.reads_s3a is (name == "TAXI_SPARK_INPUT_MODE")
+    assert (f"-Dtaxi.spark.logLevel={'INFO' if name == 'TAXI_SPARK_LOG_LEVEL' else 'WARN'}") in (
+        " ".join(spark.command("smoke.py"))
+    )
+    monkeypatch.setenv(name, "sideways")
+    wrong = build_resources("local")["spark"].process_config_and_initialize()
+    with pytest.raises(ConfigError, match=rf"^{name}='sideways' is not"):
+        wrong.command("smoke.py")
+
+
 def test_missing_url_in_aws_mode_is_one_line(monkeypatch):
     monkeypatch.setenv("TAXI_PLATFORM_ENV", "aws")
     monkeypatch.delenv("TAXI_DAILY_STATS_URL", raising=False)

@@ -21,7 +21,7 @@ import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import dagster as dg
 import pyarrow as pa
@@ -32,6 +32,7 @@ from taxi_platform.resources.java import resolve_java_home
 from taxi_platform.settings import SPARK_CONF_DIR, SPARK_JOBS_DIR, ConfigError
 
 SPARK_OUTPUT_PREFIX = "tmp/spark"
+INPUT_MODES = ("stage", "s3a")
 LOG_LEVELS = ("OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL")
 DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 
@@ -96,7 +97,9 @@ class SparkResource(dg.ConfigurableResource):
     """The Spark cluster: master URL, resources per job, and how jobs reach S3 objects."""
 
     master: str = "local[2]"
-    input_mode: Literal["stage", "s3a"] = "stage"
+    # A plain str (not a Literal) so that wiring can pass dg.EnvVar("TAXI_SPARK_INPUT_MODE"):
+    # the value is checked where it is used, with an error naming the variable.
+    input_mode: str = Field(default="stage", description="`stage` or `s3a` (module docstring).")
     staging_dir: str | None = None
     driver_memory: str = "2g"
     executor_memory: str = "1g"
@@ -104,6 +107,16 @@ class SparkResource(dg.ConfigurableResource):
     log_level: str = Field(default="WARN", description="Driver log level (log4j2).")
     extra_conf: dict[str, str] = Field(default_factory=dict)
     jobs_dir: str = str(SPARK_JOBS_DIR)
+
+    @property
+    def reads_s3a(self) -> bool:
+        mode = self.input_mode.strip().lower()
+        if mode not in INPUT_MODES:
+            raise ConfigError(
+                f"TAXI_SPARK_INPUT_MODE={self.input_mode!r} is not an input mode: use "
+                "stage (copy S3 inputs to the driver) or s3a (a cluster with hadoop-aws)"
+            )
+        return mode == "s3a"
 
     def work_dir(self, *parts: str) -> Path:
         """A local folder for staged inputs and job outputs (stage mode)."""
@@ -114,7 +127,7 @@ class SparkResource(dg.ConfigurableResource):
 
     def input_uri(self, s3_client: Any, bucket: str, key: str) -> str:
         """Where a job reads `s3://bucket/key`: a staged local copy, or the s3a URI."""
-        if self.input_mode == "s3a":
+        if self.reads_s3a:
             return f"s3a://{bucket}/{key}"
         local = self.work_dir("staged", bucket) / key
         local.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +142,7 @@ class SparkResource(dg.ConfigurableResource):
 
     def output_uri(self, bucket: str, *parts: str) -> str:
         """Where a job writes a result folder: local (stage mode) or under s3a (s3a mode)."""
-        if self.input_mode == "s3a":
+        if self.reads_s3a:
             return f"s3a://{bucket}/{SPARK_OUTPUT_PREFIX}/{'/'.join(parts)}"
         return str(self.work_dir("output", *parts))
 
@@ -177,7 +190,7 @@ class SparkResource(dg.ConfigurableResource):
         if not path.exists():
             raise ConfigError(f"Spark job {path} does not exist: jobs live in spark/jobs/")
         conf = {
-            **(s3a_conf() if self.input_mode == "s3a" else {}),
+            **(s3a_conf() if self.reads_s3a else {}),
             "spark.driver.memory": self.driver_memory,
             "spark.executor.memory": self.executor_memory,
             "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
