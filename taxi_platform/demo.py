@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -114,7 +115,12 @@ def run_demo(keep: bool = False) -> int:
         os.environ.update(stack.env())
         start_companions(stack)
         os.environ.update(stack.env())
-        defs = importlib.import_module("taxi_platform.definitions").defs
+        with warnings.catch_warnings():
+            # Beta/preview notes about the Dagster APIs the code location chose (backfill
+            # policies, partitioned checks): for its developers, not for a demo's reader.
+            warnings.simplefilter("ignore", dg.BetaWarning)
+            warnings.simplefilter("ignore", dg.PreviewWarning)
+            defs = importlib.import_module("taxi_platform.definitions").defs
         summary: list[tuple] = []
         with dg.DagsterInstance.get() as instance:
             for number, step in enumerate(demo_steps(), start=1):
