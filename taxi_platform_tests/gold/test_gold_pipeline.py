@@ -90,10 +90,19 @@ def test_week_backfill_equals_the_reference(week_run, reference, served_records,
 
     assert len(marts.get_step_success_events()) == 1  # one Spark run for the week
     rows = {
-        m.asset_key.to_user_string(): m.metadata["dagster/row_count"].value
+        (m.asset_key.to_user_string(), m.partition): m.metadata["dagster/row_count"].value
         for m in marts.asset_materializations_for_node("gold_marts")
     }
-    assert rows == {name: len(reference[name]) for name in MART_NAMES}
+    assert rows == {  # each day's partition carries that day's rows, not the week's
+        (name, day.isoformat()): int((reference[name]["event_date"] == day).sum())
+        for name in MART_NAMES
+        for day in WEEK
+    }
+    in_run = {
+        m.asset_key.to_user_string(): m.metadata["rows_in_run"].value
+        for m in marts.asset_materializations_for_node("gold_marts")
+    }
+    assert in_run == {name: len(reference[name]) for name in MART_NAMES}
     metadata = marts.asset_materializations_for_node("gold_marts")[0].metadata
     for key in ("spark_start_seconds", "spark_compute_seconds", "load_seconds"):
         assert metadata[key].value > 0
