@@ -94,7 +94,7 @@ def _dev_command(args: argparse.Namespace) -> int:
 def _demo_command(args: argparse.Namespace) -> int:
     from taxi_platform.demo import run_demo
 
-    return run_demo(keep=args.keep)
+    return run_demo(keep=args.keep, days=args.days)
 
 
 def _check_config_command(args: argparse.Namespace) -> int:
@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run every asset end to end on a fresh local stack")
     demo.add_argument("--keep", action="store_true", help="leave the demo stack running")
+    demo.add_argument(
+        "--days", type=int, default=1, help="days of counters and click logs to simulate (1-31)"
+    )
     demo.set_defaults(func=_demo_command)
 
     check = sub.add_parser("check-config", help="report variables aws mode lacks")

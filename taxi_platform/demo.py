@@ -2,7 +2,10 @@
 
 Runs go through a real Dagster instance (DAGSTER_HOME of the demo stack, run storage on
 its PostgreSQL), so `dagster dev` pointed at the same home shows them afterwards. Each
-domain contributes `DemoStep`s in the order data flows; the demo grows as pipelines land.
+domain contributes `DemoStep`s (its `steps(days)`) in the order data flows. `--days N`
+simulates N consecutive days of counters and click logs, enough for the weekly dashboards
+(14 gives a week-over-week change); the default, one day, keeps the README's first command
+short.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import dagster as dg
 
 from taxi_platform.local.services import start_companions
 from taxi_platform.local.stack import Stack, default_home
+from taxi_platform.settings import ConfigError
 
 STEP_MODULES = [
     "taxi_platform.zones.demo",
@@ -33,19 +37,22 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 class DemoStep:
     """Materialize `selection` for each of `partitions` (None = unpartitioned), after `prepare`.
 
-    A `partition_range` is run as one backfill-style run (single-run backfill policy).
+    Each of `partition_ranges` is run as one backfill-style run (single-run backfill policy).
     """
 
     title: str
     selection: Sequence[str]
     partitions: Callable[[], Sequence[str | None]] = lambda: [None]
-    partition_range: Callable[[], tuple[str, str]] | None = None
+    partition_ranges: Callable[[], Sequence[tuple[str, str]]] | None = None
     prepare: Callable[[], None] | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def demo_steps() -> list[DemoStep]:
-    return [step for name in STEP_MODULES for step in importlib.import_module(name).STEPS]
+MAX_DAYS = 31
+
+
+def demo_steps(days: int = 1) -> list[DemoStep]:
+    return [step for name in STEP_MODULES for step in importlib.import_module(name).steps(days)]
 
 
 def _row_count(result: dg.ExecuteInProcessResult) -> dict[str, int]:
@@ -61,9 +68,8 @@ def _row_count(result: dg.ExecuteInProcessResult) -> dict[str, int]:
 def _run_step(defs: dg.Definitions, instance: dg.DagsterInstance, step: DemoStep) -> list[tuple]:
     assets = [*defs.assets, *(defs.asset_checks or [])]
     runs: list[dict] = []
-    if step.partition_range:
-        start, end = step.partition_range()
-        runs.append(
+    if step.partition_ranges:
+        runs += [
             {
                 "tags": {
                     "dagster/asset_partition_range_start": start,
@@ -72,7 +78,8 @@ def _run_step(defs: dg.Definitions, instance: dg.DagsterInstance, step: DemoStep
                 },
                 "label": f"{start}…{end}",
             }
-        )
+            for start, end in step.partition_ranges()
+        ]
     else:
         for partition in step.partitions():
             runs.append({"partition_key": partition, "tags": step.tags, "label": partition or "-"})
@@ -108,7 +115,9 @@ def _print_table(rows: list[tuple]) -> None:
         print(line.format(*row))
 
 
-def run_demo(keep: bool = False) -> int:
+def run_demo(keep: bool = False, days: int = 1) -> int:
+    if not 1 <= days <= MAX_DAYS:
+        raise ConfigError(f"--days {days}: simulate between 1 and {MAX_DAYS} days")
     stack = Stack(default_home() / "demo")
     stack.up()
     try:
@@ -123,7 +132,7 @@ def run_demo(keep: bool = False) -> int:
             defs = importlib.import_module("taxi_platform.definitions").defs
         summary: list[tuple] = []
         with dg.DagsterInstance.get() as instance:
-            for number, step in enumerate(demo_steps(), start=1):
+            for number, step in enumerate(demo_steps(days), start=1):
                 print(f"[{number}] {step.title} …", flush=True)
                 if step.prepare:
                     step.prepare()

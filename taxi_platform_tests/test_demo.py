@@ -18,7 +18,7 @@ from taxi_platform.settings import REPO_ROOT
 
 NOT_IN_THE_SUMMARY = {"api_logs_landing"}  # landed by the logs step's `prepare` (a replay)
 SUMMARY_ROW = re.compile(
-    r"^(?P<asset>[a-z_]+)\s{2,}(?P<partitions>\S+)\s+(?P<rows>\d+)\s+[\d.]+\s*$"
+    r"^(?P<asset>[a-z_]+)\s{2,}.*?\s(?P<rows>\d+)\s+[\d.]+\s*$"  # asset, partitions, rows, s
 )
 MAX_CONSOLE_LINES = 120  # progress + summary; Spark's INFO log alone was ~800
 

@@ -1,12 +1,16 @@
-"""Demo steps of the counters domain: one simulated business day, then every counters asset.
+"""Demo steps of the counters domain: simulated business days, then every counters asset.
 
-The collector is replayed at simulated times: the day's traffic is written hour by hour by
-the simulator's own writers, and after each hour a real Dagster run of
-`zone_hourly_activity_log` takes the snapshot with `clock_at` set to that hour (25 runs,
-visible in the demo instance). The steps then take a live snapshot, compute the day's 24
-hourly diffs in one single-run backfill, refresh the live view, and close the business day
-(row + lossless reset). The simulated day is fixed (seed 0, 2025-08-25); the background
-simulator that `demo` and `dev` start (`companion.py`) adds a little live traffic on top.
+The collectors are replayed at simulated times: each day's traffic is written hour by hour
+by the simulator's own writers, and after each hour a real Dagster run of
+`zone_hourly_activity_log` takes the snapshot with `clock_at` set to that hour (25 runs for
+the first day, 24 for each next one, visible in the demo instance). Each day but the last is
+closed at 03:00 the next morning by a real `daily_zone_stats` run at that simulated instant
+(row + lossless reset), before the next day's traffic, as the 03:00 schedule would. The steps
+then take a live snapshot, compute every simulated hour's diff in one single-run backfill,
+refresh the live view (the last day's counters are "today" in Grafana), and materialize the
+days' rows: the closed days are rebuilt from the reset ledger (a reset never runs twice), the
+last one is closed now. The days are fixed (seed 0, from 2025-08-25); the
+background simulator that `demo` and `dev` start (`companion.py`) adds live traffic on top.
 """
 
 from __future__ import annotations
@@ -29,18 +33,25 @@ from taxi_platform.counters.stats import CUTOFF_HOUR
 from taxi_platform.demo import QUIET, DemoStep
 from taxi_platform.settings import timezone, zones_csv_default
 
-DAY = date(2025, 8, 25)  # seed 000's example day
+DAY = date(2025, 8, 25)  # seed 000's example day: the first simulated day
 SEED = 0
 HOUR = timedelta(hours=1)
+CLOSE_AFTER = timedelta(seconds=30)  # the 03:00 run closes the day just after the snapshot
 
 
-def day_start() -> datetime:
-    return datetime(DAY.year, DAY.month, DAY.day, CUTOFF_HOUR, tzinfo=ZoneInfo(timezone()))
+def day_start(day: date = DAY) -> datetime:
+    return datetime(day.year, day.month, day.day, CUTOFF_HOUR, tzinfo=ZoneInfo(timezone()))
 
 
-def simulate_day() -> None:
-    """Traffic of business day `DAY`, with the collector's snapshot after every hour."""
+def simulated_days(days: int) -> list[date]:
+    return [DAY + timedelta(days=i) for i in range(days)]
+
+
+def simulate_days(days: int) -> None:
+    """Traffic of `days` business days from `DAY`, a snapshot after every hour, each day but
+    the last closed at 03:00 the next morning."""
     from taxi_platform.counters.activity_log import zone_hourly_activity_log
+    from taxi_platform.counters.daily_stats import daily_zone_stats
     from taxi_platform.resources.wiring import build_resources
 
     model = TrafficModel(load_zone_rows(zones_csv_default()), SEED)
@@ -49,30 +60,41 @@ def simulate_day() -> None:
     resources = build_resources()
     _counters_after_a_reset(client, tables, model.zones)
     dispatches = pickups = rows = 0
+
+    def at_clock(assets, at: datetime, **kwargs) -> dg.ExecuteInProcessResult:
+        [asset] = assets
+        config = {asset.op.name: {"config": {"clock_at": at.isoformat()}}}
+        return dg.materialize(
+            assets,
+            instance=instance,
+            resources=resources,
+            run_config={**QUIET, "ops": config},
+            **kwargs,
+        )
+
     with dg.DagsterInstance.get() as instance:
-        for hour in range(25):
-            at = day_start() + hour * HOUR
-            if hour:
-                batch = model.increments(at - HOUR, at)
-                apply_increments(client, batch, tables)
-                dispatches += sum(e["dispatch"] for e in batch)
-                pickups += sum(e["pickup"] for e in batch)
-            result = dg.materialize(
-                [zone_hourly_activity_log],
-                instance=instance,
-                resources=resources,
-                run_config={
-                    **QUIET,
-                    "ops": {"zone_hourly_activity_log": {"config": {"clock_at": at.isoformat()}}},
-                },
-            )
-            [snapshot] = result.asset_materializations_for_node("zone_hourly_activity_log")
-            rows += snapshot.metadata["dagster/row_count"].value
-    put_assignments(client, model.assignments(day_start() + 24 * HOUR), tables.destination)
+        for number, day in enumerate(simulated_days(days)):
+            for hour in range(0 if number == 0 else 1, 25):
+                at = day_start(day) + hour * HOUR
+                if hour:
+                    batch = model.increments(at - HOUR, at)
+                    apply_increments(client, batch, tables)
+                    dispatches += sum(e["dispatch"] for e in batch)
+                    pickups += sum(e["pickup"] for e in batch)
+                result = at_clock([zone_hourly_activity_log], at)
+                [snapshot] = result.asset_materializations_for_node("zone_hourly_activity_log")
+                rows += snapshot.metadata["dagster/row_count"].value
+            if number < days - 1:  # the last day stays open: the live view shows it
+                closing = day_start(day) + 24 * HOUR + CLOSE_AFTER
+                at_clock([daily_zone_stats], closing, partition_key=day.isoformat())
+                print(f"    {day}: 24 hours replayed, closed at 03:00", flush=True)
+    end = day_start(DAY) + days * 24 * HOUR
+    put_assignments(client, model.assignments(end), tables.destination)
+    closed = f", {days - 1} day(s) closed at 03:00" if days > 1 else ""
     print(
-        f"    simulated {day_start():%Y-%m-%d %H:%M} + 24 h: {dispatches} dispatches, "
-        f"{pickups} pickups in {len(model.zones)} zones; 25 hourly snapshots replayed "
-        f"({rows} rows)",
+        f"    simulated {day_start():%Y-%m-%d %H:%M} + {days * 24} h: {dispatches} dispatches, "
+        f"{pickups} pickups in {len(model.zones)} zones; {days * 24 + 1} hourly snapshots "
+        f"replayed ({rows} rows){closed}",
         flush=True,
     )
 
@@ -86,29 +108,30 @@ def _counters_after_a_reset(client, tables: CounterTables, zones: list[str]) -> 
     apply_increments(client, [], tables)  # creates both totals at 0
 
 
-def hours() -> tuple[str, str]:
-    last = day_start() + 23 * HOUR
-    return f"{day_start():%Y-%m-%d-%H:%M}", f"{last:%Y-%m-%d-%H:%M}"
-
-
-STEPS = [
-    DemoStep(
-        "counters: a simulated business day (hourly snapshots replayed), then a live snapshot",
-        ["zone_hourly_activity_log"],
-        prepare=simulate_day,
-    ),
-    DemoStep(
-        "counters: zone_diff_stats for the day's 24 hours (one single-run backfill)",
-        ["zone_diff_stats"],
-        partition_range=hours,
-    ),
-    DemoStep(
-        "counters: live view for Grafana",
-        ["live_zone_counters", "live_counter_totals", "live_taxi_destinations"],
-    ),
-    DemoStep(
-        "counters: daily_zone_stats for the day, then the lossless reset",
-        ["daily_zone_stats"],
-        partitions=lambda: [DAY.isoformat()],
-    ),
-]
+def steps(days: int) -> list[DemoStep]:
+    last_hour = day_start(DAY) + (days * 24 - 1) * HOUR
+    hours = (f"{day_start():%Y-%m-%d-%H:%M}", f"{last_hour:%Y-%m-%d-%H:%M}")
+    return [
+        DemoStep(
+            f"counters: {days} simulated business day(s) (hourly snapshots replayed, each "
+            "day but the last closed at 03:00 with its reset), then a live snapshot",
+            ["zone_hourly_activity_log"],
+            prepare=lambda: simulate_days(days),
+        ),
+        DemoStep(
+            f"counters: zone_diff_stats for the {days * 24} simulated hours (one single-run "
+            "backfill)",
+            ["zone_diff_stats"],
+            partition_ranges=lambda: [hours],
+        ),
+        DemoStep(
+            "counters: live view for Grafana",
+            ["live_zone_counters", "live_counter_totals", "live_taxi_destinations"],
+        ),
+        DemoStep(
+            "counters: daily_zone_stats of the days (closed ones rebuilt from the reset ledger), "
+            "the last closed now with the lossless reset",
+            ["daily_zone_stats"],
+            partitions=lambda: [day.isoformat() for day in simulated_days(days)],
+        ),
+    ]

@@ -1,9 +1,10 @@
-"""Demo steps of the gold domain: a simulated day of click logs through Silver and the marts.
+"""Demo steps of the gold domain: simulated days of click logs through Silver and the marts.
 
-The day is the latest UTC day whose 24 bronze hour objects are in the lake: the day the logs
-domain's demo step carried from the log API simulator to `api_logs`. When the lake holds no
-complete day (that step has not run), `prepare` writes one itself from the simulator, at the
-seed's rate (100 records per 3 minutes, 48,000 a day), exactly as bronze lays it out.
+The days are the latest UTC days (as many as the demo simulates) whose 24 bronze hour objects
+are in the lake: the days the logs domain's demo step carried from the log API simulator to
+`api_logs`. When the lake holds no complete day (that step has not run), `prepare` writes one
+itself from the simulator, at the seed's rate (100 records per 3 minutes, 48,000 a day),
+exactly as bronze lays it out. Silver runs per day; the marts take all days in one Spark run.
 """
 
 import os
@@ -40,14 +41,14 @@ def _bronze_keys() -> list[str]:
     return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
 
 
-def demo_day() -> str:
-    return complete_days(_bronze_keys())[-1].isoformat()
+def demo_days(days: int) -> list[str]:
+    return [day.isoformat() for day in complete_days(_bronze_keys())[-days:]]
 
 
-def prepare_day() -> None:
-    """Use the logs demo's day, or write a simulated day of bronze when there is none."""
-    if complete_days(_bronze_keys()):
-        print(f"    bronze day {demo_day()} found in the lake", flush=True)
+def prepare_days(days: int) -> None:
+    """Use the logs demo's days, or write a simulated day of bronze when there is none."""
+    if found := demo_days(days):
+        print(f"    bronze days {found[0]} … {found[-1]} found in the lake", flush=True)
         return
     start = datetime(FALLBACK_DAY.year, FALLBACK_DAY.month, FALLBACK_DAY.day, tzinfo=UTC)
     simulator = LogApiSimulator(SimulatorConfig(start=start))
@@ -62,16 +63,17 @@ def prepare_day() -> None:
     )
 
 
-STEPS = [
-    DemoStep(
-        "gold: Silver click_events for the simulated day (24 bronze hours)",
-        ["click_events"],
-        partitions=lambda: [demo_day()],
-        prepare=prepare_day,
-    ),
-    DemoStep(
-        "gold: the four marts (one Spark run, one transaction) for that day",
-        list(MART_NAMES),
-        partitions=lambda: [demo_day()],
-    ),
-]
+def steps(days: int) -> list[DemoStep]:
+    return [
+        DemoStep(
+            "gold: Silver click_events for the simulated days (24 bronze hours each)",
+            ["click_events"],
+            partitions=lambda: demo_days(days),
+            prepare=lambda: prepare_days(days),
+        ),
+        DemoStep(
+            "gold: the four marts for those days (one Spark run, one transaction)",
+            list(MART_NAMES),
+            partition_ranges=lambda: [(demo_days(days)[0], demo_days(days)[-1])],
+        ),
+    ]

@@ -1,10 +1,10 @@
-"""Demo steps of the logs domain: a simulated day from the log API to 24 bronze hours.
+"""Demo steps of the logs domain: simulated days from the log API to bronze hours.
 
 The landing schedule would need a day to poll a day, so the demo replays it: a log API
 simulator whose window 0 starts at `DAY` 00:00 UTC (seed rate, 100 records per window, a
-few faults of every kind) serves the day's 480 windows over HTTP, and one landing run
-fetches them with `?window=k`, storing each as if polled on schedule (`landing` replay).
-Then `api_logs` builds the day's 24 hours in one run (with its checks). The simulator runs
+few faults of every kind) serves the days' windows (480 a day) over HTTP, and one landing
+run fetches them with `?window=k`, storing each as if polled on schedule (`landing`
+replay). Then `api_logs` builds each day's 24 hours in one run (with its checks). The simulator runs
 in this process on a free port, with the stack's key; the `log_api` companion that `demo`
 starts serves the present and is left to the schedule.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 from cryptography.fernet import Fernet
@@ -35,8 +35,13 @@ WINDOWS = 480  # 24 h / 3 min
 FAULTS = FaultPlan(kinds=frozenset(FAULT_KINDS), rate=0.01)
 
 
-def land_day() -> None:
-    """Replay the day's windows from an in-process simulator into landing (one run)."""
+def simulated_days(days: int) -> list[date]:
+    return [DAY + timedelta(days=i) for i in range(days)]
+
+
+def land_days(days: int) -> None:
+    """Replay the days' windows from an in-process simulator into landing (one run)."""
+    windows = WINDOWS * days
     start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
     simulator = LogApiSimulator(SimulatorConfig(start=start, faults=FAULTS))
     url, stop = start_in_thread(simulator, Fernet(os.environ["TAXI_LOG_FERNET_KEY"]))
@@ -44,7 +49,7 @@ def land_day() -> None:
         **build_resources(),
         "log_api": LogApiResource(url=f"{url}/logs", fernet_key=dg.EnvVar("TAXI_LOG_FERNET_KEY")),
     }
-    config = {"replay_first_window": 0, "replay_last_window": WINDOWS - 1}
+    config = {"replay_first_window": 0, "replay_last_window": windows - 1}
     started = time.monotonic()
     try:
         with dg.DagsterInstance.get() as instance:
@@ -57,25 +62,24 @@ def land_day() -> None:
     finally:
         stop()
     [landed] = result.asset_materializations_for_node("api_logs_landing")
-    faulty = sum(bool(simulator.window(k).faults) for k in range(WINDOWS))
+    faulty = sum(bool(simulator.window(k).faults) for k in range(windows))
     print(
-        f"    landed {landed.metadata['batches_landed'].value} batches of {DAY} "
-        f"({landed.metadata['bytes'].value / 1e6:.1f} MB, {faulty} with injected faults) "
-        f"in {time.monotonic() - started:.1f}s",
+        f"    landed {landed.metadata['batches_landed'].value} batches of {days} day(s) from "
+        f"{DAY} ({landed.metadata['bytes'].value / 1e6:.1f} MB, {faulty} with injected "
+        f"faults) in {time.monotonic() - started:.1f}s",
         flush=True,
     )
 
 
-def hours() -> tuple[str, str]:
-    return f"{DAY:%Y-%m-%d}-00:00", f"{DAY:%Y-%m-%d}-23:00"
-
-
-STEPS = [
-    DemoStep(
-        f"logs: the log API's {WINDOWS} windows of {DAY} → landing, then api_logs for its "
-        "24 hours (one run, with checks)",
-        ["api_logs"],
-        partition_range=hours,
-        prepare=land_day,
-    ),
-]
+def steps(days: int) -> list[DemoStep]:
+    return [
+        DemoStep(
+            f"logs: the log API's {WINDOWS * days} windows of {days} day(s) from {DAY} → "
+            "landing, then api_logs, 24 hours per run (with checks)",
+            ["api_logs"],
+            partition_ranges=lambda: [
+                (f"{day:%Y-%m-%d}-00:00", f"{day:%Y-%m-%d}-23:00") for day in simulated_days(days)
+            ],
+            prepare=lambda: land_days(days),
+        ),
+    ]
