@@ -10,7 +10,7 @@ Consecutive hours still chain without gap or overlap, and `GRACE` stays well bel
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,11 +45,12 @@ def diff_window(
     snapshots: Iterable[Snapshot], resets: Iterable[Reset], start: datetime, end: datetime
 ) -> WindowDiffs:
     """Every hour in [start, end): rows stamped with the hour's start, and its issues."""
-    snapshots, resets = list(snapshots), list(resets)
     result = WindowDiffs()
-    for hour in hour_starts(start, end):
+    for hour, hour_snapshots, hour_resets in _per_hour(snapshots, resets, start, end):
         try:
-            diffs = hourly_zone_diffs(snapshots, hour + GRACE, hour + HOUR + GRACE, resets)
+            diffs = hourly_zone_diffs(
+                hour_snapshots, hour + GRACE, hour + HOUR + GRACE, hour_resets
+            )
         except CounterDataError as exc:
             result.uncomputable.append((hour, str(exc)))
             continue
@@ -67,6 +68,33 @@ def diff_window(
                 )
             )
     return result
+
+
+def _per_hour(
+    snapshots: Iterable[Snapshot], resets: Iterable[Reset], start: datetime, end: datetime
+) -> Iterator[tuple[datetime, list[Snapshot], list[Reset]]]:
+    """Each hour with what `hourly_zone_diffs` uses of the inputs: every zone's last snapshot
+    at or before the hour's start boundary, the snapshots within the hour, and the resets
+    between the oldest of those and the hour's end boundary. The same rows as handing it
+    everything, at a cost that does not grow with the window (a two-week backfill did)."""
+    ordered = sorted(snapshots, key=lambda s: s.captured_at)
+    ordered_resets = sorted(resets, key=lambda r: r.reset_at)
+    latest_before: dict[str, Snapshot] = {}
+    taken = 0
+    for hour in hour_starts(start, end):
+        opens, closes = hour + GRACE, hour + HOUR + GRACE
+        while taken < len(ordered) and ordered[taken].captured_at <= opens:
+            latest_before[ordered[taken].zone_id] = ordered[taken]
+            taken += 1
+        within = []
+        for snapshot in ordered[taken:]:
+            if snapshot.captured_at > closes:
+                break
+            within.append(snapshot)
+        hour_snapshots = [*latest_before.values(), *within]
+        oldest = min((s.captured_at for s in hour_snapshots), default=opens)
+        hour_resets = [r for r in ordered_resets if oldest < r.reset_at <= closes]
+        yield hour, hour_snapshots, hour_resets
 
 
 def _issue(hour: datetime, zone: str | None, kind: str, detail: str) -> dict[str, Any]:

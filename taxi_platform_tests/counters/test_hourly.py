@@ -3,8 +3,12 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from taxi_platform.counters.hourly import GRACE, LATE_BOUNDARY, diff_window
-from taxi_platform.counters.stats import Snapshot
+from taxi_platform.counters.items import CounterDataError
+from taxi_platform.counters.stats import Reset, Snapshot, hourly_zone_diffs
 
 SEOUL = ZoneInfo("Asia/Seoul")
 TEN = datetime(2025, 8, 25, 10, tzinfo=SEOUL)
@@ -59,3 +63,44 @@ def test_hours_without_any_snapshot_are_named_not_zero():
     assert [r["timestamp"] for r in diffs.rows] == [TEN]
     assert [hour for hour, _ in diffs.uncomputable] == [TEN + HOUR, TEN + 2 * HOUR]
     assert all("no counter snapshot" in reason for _, reason in diffs.uncomputable)
+
+
+ZONES = ("Seaport", "Union Sq", "JFK Airport")
+minutes = st.integers(min_value=-150, max_value=5 * 60)
+snapshots_strategy = st.lists(
+    st.tuples(minutes, st.sampled_from(ZONES), st.integers(0, 60), st.integers(0, 30)),
+    max_size=60,
+)
+resets_strategy = st.lists(
+    st.tuples(minutes, st.sampled_from(ZONES), st.integers(0, 40), st.integers(0, 20)),
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(snapshots_strategy, resets_strategy)
+def test_each_hour_of_a_window_equals_that_hour_computed_from_everything(raw, raw_resets):
+    """The window hands each hour only the snapshots and resets it can use; the reference is
+    `hourly_zone_diffs` of the hour over every snapshot and reset (arbitrary, even
+    inconsistent counts, so that the anomaly and baseline paths are compared too)."""
+    snapshots = [Snapshot(TEN + timedelta(minutes=m), z, d, p) for m, z, d, p in raw]
+    resets = [Reset(TEN + timedelta(minutes=m, seconds=30), z, d, p) for m, z, d, p in raw_resets]
+    hours = [TEN + i * HOUR for i in range(4)]
+
+    window = diff_window(snapshots, resets, hours[0], hours[-1] + HOUR)
+
+    for hour in hours:
+        got_rows = [r for r in window.rows if r["timestamp"] == hour]
+        got_issues = [
+            (i["zone_id"], i["kind"], i["detail"])
+            for i in window.issues
+            if i["timestamp"] == hour and i["kind"] != LATE_BOUNDARY
+        ]
+        try:
+            expected = hourly_zone_diffs(snapshots, hour + GRACE, hour + HOUR + GRACE, resets)
+        except CounterDataError as exc:
+            assert (hour, str(exc)) in window.uncomputable
+            assert got_rows == [] and got_issues == []
+            continue
+        assert got_rows == [{**row, "timestamp": hour} for row in expected.rows]
+        assert got_issues == [(i.zone_id, i.kind, i.detail) for i in expected.issues]
