@@ -18,6 +18,7 @@ import dagster as dg
 import pandas as pd
 import psycopg
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 from psycopg import sql
 from psycopg.rows import dict_row
 from pydantic import PrivateAttr
@@ -45,6 +46,22 @@ def arrow_rows(table: pa.Table) -> Iterator[tuple]:
     """Rows of an Arrow table as tuples of Python values (lists stay lists → `int[]`)."""
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
     return zip(*columns, strict=True)
+
+
+# Arrow's CSV quotes every string and writes NULL as an unquoted empty field, which is how
+# PostgreSQL's CSV tells NULL from '' (timestamps carry their offset, floats round-trip).
+_CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+CSV_BATCH_ROWS = 65_536
+
+
+def _csv_writable(kind: pa.DataType) -> bool:
+    return not (
+        pa.types.is_nested(kind)
+        or pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+        or pa.types.is_dictionary(kind)
+        or pa.types.is_duration(kind)
+    )
 
 
 def frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
@@ -154,7 +171,20 @@ class PostgresResource(dg.ConfigurableResource):
 
     @classmethod
     def copy_arrow(cls, conn: psycopg.Connection, table: str, data: pa.Table) -> int:
-        return cls.copy_rows(conn, table, data.column_names, arrow_rows(data))
+        """COPY an Arrow table. Columns Arrow's CSV writer can write go as CSV written in C
+        (about twice as fast as psycopg's row by row for a million rows: bench_copy.py);
+        a table with a list column (`int[]`) goes row by row."""
+        if not all(_csv_writable(field.type) for field in data.schema):
+            return cls.copy_rows(conn, table, data.column_names, arrow_rows(data))
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+            table_identifier(table), _columns(data.column_names)
+        )
+        with conn.cursor() as cur, cur.copy(statement) as copy:
+            for batch in data.to_batches(max_chunksize=CSV_BATCH_ROWS):
+                sink = pa.BufferOutputStream()
+                pa_csv.write_csv(batch, sink, _CSV_OPTIONS)
+                copy.write(sink.getvalue())
+        return data.num_rows
 
     @classmethod
     def copy_frame(cls, conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> int:
