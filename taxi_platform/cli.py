@@ -98,6 +98,13 @@ def _demo_command(args: argparse.Namespace) -> int:
 
 
 def _check_config_command(args: argparse.Namespace) -> int:
+    if args.connect:
+        from taxi_platform.deploy.connectivity import probe_all
+        from taxi_platform.resources.wiring import build_resources
+
+        probes = probe_all(build_resources())
+        print("\n".join(probe.line() for probe in probes))
+        return 0 if all(probe.ok for probe in probes) else 2
     missing = missing_in_aws()
     if missing:
         raise ConfigError(
@@ -134,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo_command)
 
     check = sub.add_parser("check-config", help="report variables aws mode lacks")
+    check.add_argument(
+        "--connect",
+        action="store_true",
+        help="reach every service the settings name (read only), one line each",
+    )
     check.set_defaults(func=_check_config_command)
 
     aws = sub.add_parser("aws", help="the aws environment from a deployed infra/aws stack")

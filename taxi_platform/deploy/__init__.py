@@ -1,1 +1,2 @@
-"""Deployment helpers: from a deployed AWS stack (infra/aws) to the platform's settings."""
+"""Deployment helpers: a deployed AWS stack (infra/aws) turned into the platform's settings,
+and a read-only probe of every service those settings name."""

@@ -135,7 +135,7 @@ def _attribute(
     landing = batch.landing
     owner = run.hours.get(floor_hour(landing.fetched_at))
     try:
-        raw = decrypt_batch(_token(batch.body), fernet)
+        raw = decrypt_batch(response_token(batch.body), fernet)
     except CodecError as exc:
         run.bad_tokens += isinstance(exc, BadToken)
         if owner is not None:
@@ -181,7 +181,8 @@ def _set_aside_late(
     )
 
 
-def _token(body: bytes) -> str:
+def response_token(body: bytes) -> str:
+    """The Fernet token (`data`) of a log API response as landed."""
     try:
         envelope = json.loads(body)
     except ValueError:

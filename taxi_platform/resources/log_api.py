@@ -16,7 +16,7 @@ import dagster as dg
 import requests
 from cryptography.fernet import Fernet
 
-from taxi_platform.settings import ConfigError, require
+from taxi_platform.settings import ConfigError, current_environment, require
 
 
 class LogApiError(RuntimeError):
@@ -30,6 +30,16 @@ class LogApiResponse:
     body: bytes
     headers: Mapping[str, str]  # case-insensitive (requests' CaseInsensitiveDict)
     received_at: datetime
+
+
+def _url_hint() -> str | None:
+    """Locally the URL is the simulator's, which `stack up` alone does not start."""
+    if current_environment() != "local":
+        return None
+    return (
+        "locally it is the log API simulator that `taxi-platform dev` starts; then "
+        'eval "$(taxi-platform stack env)" exports its URL'
+    )
 
 
 class LogApiResource(dg.ConfigurableResource):
@@ -47,7 +57,7 @@ class LogApiResource(dg.ConfigurableResource):
 
     def fetch_response(self, params: dict[str, Any] | None = None) -> LogApiResponse:
         """The body with the headers (the simulator's window headers) and the arrival time."""
-        url = require(self.url, "TAXI_LOG_API_URL")
+        url = require(self.url, "TAXI_LOG_API_URL", _url_hint())
         last_error = ""
         for attempt in range(1, self.retries + 1):
             try:
