@@ -8,6 +8,7 @@ import dagster as dg
 import pytest
 
 from taxi_platform.cli import main
+from taxi_platform.resources.reference import TLC_ZONES_URL
 from taxi_platform.resources.wiring import build_resources
 from taxi_platform.settings import SETTINGS, ConfigError, configured, current_environment
 
@@ -39,6 +40,10 @@ def test_secrets_are_env_vars_never_values(monkeypatch):
     assert resources["gold_db"].url == "TAXI_GOLD_URL"  # the variable's name, not its value
     assert resources["spark"].input_mode == "s3a"
     assert build_resources("local")["spark"].input_mode == "stage"
+    # No ../shared/data on an AWS host: the zone table defaults to TLC's published CSV there.
+    monkeypatch.delenv("TAXI_ZONES_URL", raising=False)
+    assert build_resources("aws")["reference"].zones_location() == TLC_ZONES_URL
+    assert build_resources("local")["reference"].zones_location().endswith("taxi_zone_lookup.csv")
 
 
 @pytest.mark.parametrize("name", ["TAXI_SPARK_INPUT_MODE", "TAXI_SPARK_LOG_LEVEL"])

@@ -13,7 +13,7 @@ from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.log_api import LogApiResource
 from taxi_platform.resources.postgres import PostgresResource
-from taxi_platform.resources.reference import ReferenceDataResource
+from taxi_platform.resources.reference import TLC_ZONES_URL, ReferenceDataResource
 from taxi_platform.resources.spark import SparkResource
 from taxi_platform.settings import INFRA_DIR, configured, current_environment
 
@@ -51,5 +51,9 @@ def build_resources(environment: str | None = None) -> dict[str, Any]:
         "log_api": LogApiResource(
             url=configured("TAXI_LOG_API_URL"), fernet_key=configured("TAXI_LOG_FERNET_KEY")
         ),
-        "reference": ReferenceDataResource(zones_url=configured("TAXI_ZONES_URL")),
+        # On AWS there is no ../shared/data: TLC's own published table is the default.
+        "reference": ReferenceDataResource(
+            zones_url=configured("TAXI_ZONES_URL")
+            or (TLC_ZONES_URL if environment == "aws" else None)
+        ),
     }
