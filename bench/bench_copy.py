@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from taxi_platform.local.stack import Stack
+from taxi_platform_dev.local.stack import Stack
 
 TABLE = "mart_session_analysis"
 

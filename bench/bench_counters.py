@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from taxi_platform.local.stack import Stack
+from taxi_platform_dev.local.stack import Stack
 
 SEOUL = ZoneInfo("Asia/Seoul")
 FIVE_MINUTES = timedelta(minutes=5)
@@ -45,7 +45,7 @@ def seed_day(model, day: date) -> None:
 
 
 def daily_partition(resources, model, repeat: int) -> list[float]:
-    from taxi_platform.counters.daily_stats import daily_zone_stats
+    from taxi_platform.defs.counters.daily_stats import daily_zone_stats
 
     times = []
     for i in range(repeat):
@@ -66,8 +66,8 @@ def seed_way_daily(db, model, repeat: int) -> list[float]:
     """Seed 000's `sync_and_reset_daily_stats.py`: scan, insert, then reset to zero."""
     import boto3
 
-    from taxi_platform.counters.items import parse_flag_counts, parse_zone_counts
-    from taxi_platform.counters.stats import daily_zone_stats_row
+    from taxi_platform.defs.counters.items import parse_flag_counts, parse_zone_counts
+    from taxi_platform.defs.counters.stats import daily_zone_stats_row
 
     client = boto3.client("dynamodb")
     times = []
@@ -115,7 +115,7 @@ def snapshot_rows(model, captures: int, first: datetime) -> list[tuple]:
 
 
 def copy_insert(db, rows: list[tuple]) -> float:
-    from taxi_platform.counters.snapshots import write_snapshot
+    from taxi_platform.defs.counters.snapshots import write_snapshot
 
     by_capture: dict[datetime, list[tuple]] = {}
     for at, zone, d, p in rows:
@@ -167,9 +167,9 @@ def main() -> None:
         stack.up()
         try:
             os.environ.update(stack.env())
-            from taxi_platform.counters.simulator import TrafficModel, load_zone_rows
             from taxi_platform.resources.wiring import build_resources
             from taxi_platform.settings import zones_csv_default
+            from taxi_platform_dev.domains.counters.simulator import TrafficModel, load_zone_rows
 
             resources = build_resources("local")
             db = resources["daily_stats_db"].process_config_and_initialize()

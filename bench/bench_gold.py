@@ -28,13 +28,13 @@ import duckdb
 import pandas as pd
 from psycopg import sql
 
-from taxi_platform.gold.click_events import click_events, day_hours, silver_key
-from taxi_platform.gold.mart_tables import MART_NAMES, MARTS
-from taxi_platform.gold.marts import gold_marts
-from taxi_platform.gold.simulated_bronze import write_hours
-from taxi_platform.local.stack import Stack
-from taxi_platform.logs.simulator import LogApiSimulator, SimulatorConfig
+from taxi_platform.defs.clicks.click_events import click_events, day_hours, silver_key
+from taxi_platform.defs.clicks.mart_tables import MART_NAMES, MARTS
+from taxi_platform.defs.clicks.marts import gold_marts
 from taxi_platform.resources.wiring import build_resources
+from taxi_platform_dev.domains.clicks.simulated_bronze import write_hours
+from taxi_platform_dev.domains.logs.simulator import LogApiSimulator, SimulatorConfig
+from taxi_platform_dev.local.stack import Stack
 
 DAY = date(2026, 4, 1)
 SEED_RATE = 100  # records per 3-minute window

@@ -6,7 +6,7 @@ The hour is what the simulator serves at that rate: 20 three-minute windows of r
 records each, one Fernet token per window. Every approach starts from the same tokens and
 ends with the bytes of one gzip object; setup (generation, encryption) is not timed.
 
-    project   taxi_platform.logs.codec: decrypt_batch, compress_records (validates every
+    project   taxi_platform.defs.logs.codec: decrypt_batch, compress_records (validates every
               record, numpy over the batch), encode_hour_object (canonical JSON lines,
               sorted, one gzip call at GZIP_LEVEL)
     seed      seed 002 as written: per record dict copy, b64uuid per id half, method map,
@@ -35,7 +35,7 @@ from functools import partial
 from b64uuid import B64UUID
 from cryptography.fernet import Fernet
 
-from taxi_platform.logs.codec import (
+from taxi_platform.defs.logs.codec import (
     GZIP_LEVEL,
     compress_records,
     decode_hour_object,
@@ -43,7 +43,7 @@ from taxi_platform.logs.codec import (
     decrypt_batch,
     encode_hour_object,
 )
-from taxi_platform.logs.simulator import LogApiSimulator, SimulatorConfig
+from taxi_platform_dev.domains.logs.simulator import LogApiSimulator, SimulatorConfig
 
 WINDOWS_PER_HOUR = 20
 

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from taxi_platform.local.stack import Stack
+from taxi_platform_dev.local.stack import Stack
 
 
 def cold_start(repeat: int) -> list[float]:

@@ -20,9 +20,9 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from taxi_platform.counters.hourly import GRACE, HOUR, diff_window, hour_starts
-from taxi_platform.counters.items import CounterDataError
-from taxi_platform.counters.stats import Reset, Snapshot, hourly_zone_diffs
+from taxi_platform.defs.counters.hourly import GRACE, HOUR, diff_window, hour_starts
+from taxi_platform.defs.counters.items import CounterDataError
+from taxi_platform.defs.counters.stats import Reset, Snapshot, hourly_zone_diffs
 
 START = datetime(2025, 8, 25, 3, tzinfo=ZoneInfo("Asia/Seoul"))
 ZONES = [f"zone {i:03d}" for i in range(260)]

@@ -25,10 +25,10 @@ import duckdb
 import numpy as np
 import pyarrow.parquet as pq
 
+from taxi_platform.defs.zones.trip_files import days_in_month, month_bounds
+from taxi_platform.defs.zones.zone_models import ZoneModelsConfig, run_zone_models
 from taxi_platform.resources.spark import SparkResource, spark_environment
-from taxi_platform.zones.trip_files import days_in_month, month_bounds
-from taxi_platform.zones.trips_generator import generate_month
-from taxi_platform.zones.zone_models import ZoneModelsConfig, run_zone_models
+from taxi_platform_dev.domains.zones.simulator import generate_month
 
 MONTHS = ["2026-08", "2026-09", "2026-10"]
 MAX_US = 180 * 60_000_000

@@ -1,25 +1,25 @@
-"""The code location: every domain's definitions plus the resources of the chosen environment.
+"""The code location: every domain folder under `defs/`, plus the resources of the chosen
+environment and the executor.
 
 `dagster dev`, `dg dev`, `dagster asset materialize -m taxi_platform.definitions` and the
-tests all load this module. Importing it reads the environment switch and which variables
-are set, never a secret's value (resources receive `dg.EnvVar`s).
+tests all load this module. Domains are discovered from `taxi_platform/defs/<domain>/`
+(Dagster's `load_from_defs_folder`): a new domain is a new folder, with nothing to register.
+Importing it reads the environment switch and which variables are set, never a secret's
+value (resources receive `dg.EnvVar`s).
 """
+
+from pathlib import Path
 
 import dagster as dg
 
-import taxi_platform.counters.definitions as counters
-import taxi_platform.gold.definitions as gold
-import taxi_platform.logs.definitions as logs
-import taxi_platform.zones.definitions as zones
 from taxi_platform.resources.wiring import build_resources
 
-# Steps run in processes forked from a server that has already imported the code location,
-# so a step starts in well under a second instead of re-importing Dagster and the domains.
+# Steps run in processes forked from a server that has already imported Dagster, so a step
+# does not pay for a fresh interpreter.
 STEP_EXECUTOR = dg.multiprocess_executor.configured({"start_method": {"forkserver": {}}})
 
-DOMAINS = [zones, counters, logs, gold]
 
 defs = dg.Definitions.merge(
-    *(domain.defs for domain in DOMAINS),
+    dg.load_from_defs_folder(path_within_project=Path(__file__).parent),
     dg.Definitions(resources=build_resources(), executor=STEP_EXECUTOR),
 )

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from taxi_platform.local.stack import Stack
 from taxi_platform.resources.spark import spark_environment
 from taxi_platform.resources.wiring import build_resources
 from taxi_platform.settings import SHARED_DATA
+from taxi_platform_dev.local.stack import Stack
 
 
 @pytest.fixture(scope="session")

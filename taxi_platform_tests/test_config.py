@@ -7,10 +7,10 @@ import sys
 import dagster as dg
 import pytest
 
-from taxi_platform.cli import main
 from taxi_platform.resources.reference import TLC_ZONES_URL
 from taxi_platform.resources.wiring import build_resources
 from taxi_platform.settings import SETTINGS, ConfigError, configured, current_environment
+from taxi_platform_dev.cli import main
 
 
 def test_unknown_environment_is_rejected(monkeypatch):

@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from taxi_platform.local.stack import Stack
 from taxi_platform.settings import REPO_ROOT
+from taxi_platform_dev.local.stack import Stack
 
 NOT_IN_THE_SUMMARY = {"api_logs_landing"}  # landed by the logs step's `prepare` (a replay)
 SUMMARY_ROW = re.compile(

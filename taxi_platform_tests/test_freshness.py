@@ -13,8 +13,8 @@ import dagster as dg
 import pytest
 from dagster._utils.schedules import cron_string_iterator  # the daemon's own cron arithmetic
 
+from taxi_platform.defs.logs.api_logs import AUTOMATION_CRON
 from taxi_platform.freshness import every_minutes_cron
-from taxi_platform.logs.api_logs import AUTOMATION_CRON
 
 # Assets materialized by a cadence without a schedule of their own: automation conditions.
 AUTOMATED = {"api_logs": (AUTOMATION_CRON, "UTC")}

@@ -8,8 +8,8 @@ same variables as the code server's, else the catalogue's defaults (taxi_platfor
 
 import os
 
-from taxi_platform.local.moto import DYNAMODB_KEYS, create_resources
 from taxi_platform.settings import SETTINGS
+from taxi_platform_dev.local.moto import DYNAMODB_KEYS, create_resources
 
 
 def setting(name: str) -> str:

@@ -26,21 +26,21 @@ import boto3
 import dagster as dg
 from psycopg import sql
 
-from taxi_platform.counters.activity_log import zone_hourly_activity_log
-from taxi_platform.counters.daily_stats import daily_zone_stats
-from taxi_platform.counters.diff_stats import zone_diff_stats
-from taxi_platform.counters.items import TAXI_KEY, CounterTables
-from taxi_platform.counters.live_view import counters_live_view
-from taxi_platform.counters.simulator import (
+from taxi_platform.defs.counters.activity_log import zone_hourly_activity_log
+from taxi_platform.defs.counters.daily_stats import daily_zone_stats
+from taxi_platform.defs.counters.diff_stats import zone_diff_stats
+from taxi_platform.defs.counters.items import TAXI_KEY, CounterTables
+from taxi_platform.defs.counters.live_view import counters_live_view
+from taxi_platform.defs.counters.stats import business_day_of, business_day_window
+from taxi_platform.defs.zones.taxi_zones import taxi_zones
+from taxi_platform.settings import timezone
+from taxi_platform_dev.domains.counters.simulator import (
     TrafficModel,
     ZoneRow,
     apply_increments,
     load_zone_rows,
     put_assignments,
 )
-from taxi_platform.counters.stats import business_day_of, business_day_window
-from taxi_platform.settings import timezone
-from taxi_platform.zones.taxi_zones import taxi_zones
 from taxi_platform_tests.counters.helpers import clear_counters, clear_tables, materialize
 
 HOUR = timedelta(hours=1)

@@ -23,11 +23,11 @@ import dagster as dg
 import psycopg
 import pytest
 
-from taxi_platform.bi import grafana
-from taxi_platform.bi.charts import render_page
-from taxi_platform.bi.grafana_local import grafana_hint
-from taxi_platform.bi.reader import BiReader, Result
 from taxi_platform.settings import ConfigError
+from taxi_platform_dev.bi import grafana
+from taxi_platform_dev.bi.charts import render_page
+from taxi_platform_dev.bi.grafana_local import grafana_hint
+from taxi_platform_dev.bi.reader import BiReader, Result
 from taxi_platform_tests.bi.grafana_data import (
     busy_zones,
     clear_marts,

@@ -19,11 +19,11 @@ from typing import Any, NamedTuple
 import pytest
 from psycopg import sql
 
-from taxi_platform.bi.superset_api import SupersetClient
-from taxi_platform.bi.superset_bundle import build_bundle, load_sources
-from taxi_platform.bi.superset_env import SupersetEnvironment
-from taxi_platform.bi.superset_server import SupersetServer
-from taxi_platform.local.processes import free_port, pid_alive
+from taxi_platform_dev.bi.superset_api import SupersetClient
+from taxi_platform_dev.bi.superset_bundle import build_bundle, load_sources
+from taxi_platform_dev.bi.superset_env import SupersetEnvironment
+from taxi_platform_dev.bi.superset_server import SupersetServer
+from taxi_platform_dev.local.processes import free_port, pid_alive
 
 DAYS = [dt.date(2030, 1, day) for day in range(1, 8)]
 MARTS = (

@@ -13,12 +13,16 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from taxi_platform.bi.superset_bundle import ROOT_FOLDER, build_bundle, gold_sqlalchemy_uri
-from taxi_platform.cli import main
-from taxi_platform.local.stack import ROLES
 from taxi_platform.settings import INFRA_DIR, REPO_ROOT, ConfigError
+from taxi_platform_dev.bi.superset_bundle import ROOT_FOLDER, build_bundle, gold_sqlalchemy_uri
+from taxi_platform_dev.cli import main
+from taxi_platform_dev.local.stack import ROLES
 
-BI_SOURCES = [INFRA_DIR / "superset", INFRA_DIR / "grafana", REPO_ROOT / "taxi_platform" / "bi"]
+BI_SOURCES = [
+    INFRA_DIR / "superset",
+    INFRA_DIR / "grafana",
+    REPO_ROOT / "tools" / "taxi_platform_dev" / "bi",
+]
 OTHER_ROLES = [role for role in ROLES if role not in ("bi_reader", "postgres")]
 URI_USER = re.compile(r"[a-z0-9+]+://([^:@/\s'\"]+)(?::([^@/\s'\"]*))?@")
 MASKED_PASSWORD = "XXXXXXXXXX"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import boto3
 import dagster as dg
 
-from taxi_platform.counters.items import COUNT, DEFAULT_TABLES, FLAG_KEY, TAXI_KEY, ZONE_KEY
+from taxi_platform.defs.counters.items import COUNT, DEFAULT_TABLES, FLAG_KEY, TAXI_KEY, ZONE_KEY
 from taxi_platform.resources.postgres import PostgresResource
 
 SEOUL = ZoneInfo("Asia/Seoul")

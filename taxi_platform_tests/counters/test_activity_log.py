@@ -5,11 +5,11 @@ from datetime import date, timedelta
 import dagster as dg
 import pytest
 
-from taxi_platform.counters.activity_log import (
+from taxi_platform.defs.counters.activity_log import (
     zone_hourly_activity_log,
     zone_hourly_activity_log_no_zone_vanished,
 )
-from taxi_platform.counters.items import DEFAULT_TABLES
+from taxi_platform.defs.counters.items import DEFAULT_TABLES
 from taxi_platform_tests.counters.helpers import (
     checks,
     materialize,

@@ -5,11 +5,11 @@ import time
 import boto3
 import pytest
 
-from taxi_platform.counters.companion import PROCESS_NAME, start_counters_simulator
-from taxi_platform.local.moto import DYNAMODB_KEYS, create_resources
-from taxi_platform.local.processes import pid_alive, terminate
-from taxi_platform.local.services import COMPANIONS
-from taxi_platform.local.stack import Stack
+from taxi_platform_dev.domains import tool_modules
+from taxi_platform_dev.domains.counters.companion import PROCESS_NAME, start
+from taxi_platform_dev.local.moto import DYNAMODB_KEYS, create_resources
+from taxi_platform_dev.local.processes import pid_alive, terminate
+from taxi_platform_dev.local.stack import Stack
 
 TABLES = {variable: f"companion-{name}" for variable, (name, _) in DYNAMODB_KEYS.items()}
 
@@ -32,13 +32,13 @@ def own_tables(stack_env, monkeypatch):
 
 
 def test_the_simulator_starts_once_writes_counters_and_is_registered(own_tables, tmp_path):
-    assert start_counters_simulator in COMPANIONS
+    assert start.__module__ in {m.__name__ for m in tool_modules("companion")}
     home = Stack(tmp_path / "stack", say=lambda _msg: None)
 
-    start_counters_simulator(home)
+    start(home)
     pid = home.load()["extra_processes"][PROCESS_NAME]["pid"]
     try:
-        start_counters_simulator(home)  # already running: not a second one
+        start(home)  # already running: not a second one
         assert home.load()["extra_processes"][PROCESS_NAME]["pid"] == pid
         flags = own_tables["TAXI_FLAG_TABLE"]
         deadline = time.monotonic() + 60

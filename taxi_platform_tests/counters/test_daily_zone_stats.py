@@ -9,15 +9,15 @@ from decimal import ROUND_HALF_UP, Decimal
 import dagster as dg
 import pytest
 
-from taxi_platform.counters.daily_stats import (
+from taxi_platform.defs.counters.daily_stats import (
     DAILY_CHECKS,
     daily_zone_stats,
     ledger_check,
     rate_check,
 )
-from taxi_platform.counters.items import DEFAULT_TABLES
-from taxi_platform.counters.ledger import load_reset
-from taxi_platform.counters.reset import REBUILT, RESUMED
+from taxi_platform.defs.counters.items import DEFAULT_TABLES
+from taxi_platform.defs.counters.ledger import load_reset
+from taxi_platform.defs.counters.reset import REBUILT, RESUMED
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform_tests.counters.helpers import (
     add,
@@ -163,7 +163,7 @@ def test_rerun_rebuilds_the_same_row_from_the_ledger_and_never_resets_twice(
 def test_a_crashed_reset_is_resumed_and_every_item_is_reset_exactly_once(
     resources, daily_stats_db, monkeypatch
 ):
-    from taxi_platform.counters.activity_log import zone_hourly_activity_log
+    from taxi_platform.defs.counters.activity_log import zone_hourly_activity_log
 
     seed_counters(SEED_DISPATCHES, SEED_PICKUPS)
     original = DynamoDBResource.add_once

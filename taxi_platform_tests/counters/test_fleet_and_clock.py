@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from taxi_platform.counters.clock import Clock, CounterClockConfig
-from taxi_platform.counters.fleet import parse_fleet
+from taxi_platform.defs.counters.clock import Clock, CounterClockConfig
+from taxi_platform.defs.counters.fleet import parse_fleet
 
 NOW = "2025-08-25T00:05:00+00:00"
 

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taxi_platform.counters.hourly import GRACE, LATE_BOUNDARY, diff_window
-from taxi_platform.counters.items import CounterDataError
-from taxi_platform.counters.stats import Reset, Snapshot, hourly_zone_diffs
+from taxi_platform.defs.counters.hourly import GRACE, LATE_BOUNDARY, diff_window
+from taxi_platform.defs.counters.items import CounterDataError
+from taxi_platform.defs.counters.stats import Reset, Snapshot, hourly_zone_diffs
 
 SEOUL = ZoneInfo("Asia/Seoul")
 TEN = datetime(2025, 8, 25, 10, tzinfo=SEOUL)

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 
-from taxi_platform.counters.items import (
+from taxi_platform.defs.counters.items import (
     FLAG_TABLE,
     PICKUP_TABLE,
     CounterDataError,

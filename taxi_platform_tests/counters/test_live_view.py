@@ -4,8 +4,8 @@ import dagster as dg
 import psycopg
 import pytest
 
-from taxi_platform.counters.items import DEFAULT_TABLES
-from taxi_platform.counters.live_view import (
+from taxi_platform.defs.counters.items import DEFAULT_TABLES
+from taxi_platform.defs.counters.live_view import (
     counters_live_view,
     live_counter_totals_match_zones,
     live_taxi_destinations_all_assigned,

@@ -7,12 +7,14 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from taxi_platform.counters.items import (
+from taxi_platform.defs.counters.items import (
     CounterTables,
     parse_flag_counts,
     parse_zone_counts,
 )
-from taxi_platform.counters.simulator import (
+from taxi_platform.defs.counters.stats import compare_totals
+from taxi_platform.settings import zones_csv_default
+from taxi_platform_dev.domains.counters.simulator import (
     TrafficModel,
     add_cli,
     apply_increments,
@@ -21,8 +23,6 @@ from taxi_platform.counters.simulator import (
     put_assignments,
     run_simulation,
 )
-from taxi_platform.counters.stats import compare_totals
-from taxi_platform.settings import zones_csv_default
 
 ZONES_CSV = zones_csv_default()
 START = datetime(2025, 8, 25, 3, tzinfo=ZoneInfo("Asia/Seoul"))

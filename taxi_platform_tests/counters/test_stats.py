@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from taxi_platform.counters.items import CounterDataError
-from taxi_platform.counters.stats import (
+from taxi_platform.defs.counters.items import CounterDataError
+from taxi_platform.defs.counters.stats import (
     DiffIssue,
     Reset,
     Snapshot,

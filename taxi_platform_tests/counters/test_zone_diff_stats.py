@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from taxi_platform.counters.activity_log import zone_hourly_activity_log
-from taxi_platform.counters.daily_stats import daily_zone_stats
-from taxi_platform.counters.diff_stats import zone_diff_stats, zone_diff_stats_no_negative_diff
-from taxi_platform.counters.items import DEFAULT_TABLES
-from taxi_platform.counters.snapshots import write_snapshot
+from taxi_platform.defs.counters.activity_log import zone_hourly_activity_log
+from taxi_platform.defs.counters.daily_stats import daily_zone_stats
+from taxi_platform.defs.counters.diff_stats import zone_diff_stats, zone_diff_stats_no_negative_diff
+from taxi_platform.defs.counters.items import DEFAULT_TABLES
+from taxi_platform.defs.counters.snapshots import write_snapshot
 from taxi_platform_tests.counters.helpers import (
     add,
     checks,

@@ -21,14 +21,14 @@ import pytest
 import yaml
 from cfnlint.api import ManualArgs, lint, lint_file
 
-from taxi_platform.cli import main
-from taxi_platform.counters.live_view import counters_live_view
-from taxi_platform.deploy.aws_env import OUTPUT_VARIABLES, TEMPLATE
-from taxi_platform.logs.layout import LANDING_PREFIX
+from taxi_platform.defs.counters.live_view import counters_live_view
+from taxi_platform.defs.logs.layout import LANDING_PREFIX
+from taxi_platform.defs.zones.taxi_zones import taxi_zones, taxi_zones_match_lake
 from taxi_platform.resources.spark import SPARK_OUTPUT_PREFIX
 from taxi_platform.resources.wiring import build_resources
 from taxi_platform.settings import SETTINGS
-from taxi_platform.zones.taxi_zones import taxi_zones, taxi_zones_match_lake
+from taxi_platform_dev.cli import main
+from taxi_platform_dev.deploy.aws_env import OUTPUT_VARIABLES, TEMPLATE
 
 REGION = "ap-northeast-2"
 # DESIGN §4: the key attribute of each DynamoDB table, by the variable that names it.

@@ -11,9 +11,13 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from cryptography.fernet import Fernet
 
-from taxi_platform.cli import main
-from taxi_platform.local.processes import free_port
-from taxi_platform.logs.simulator import LogApiSimulator, SimulatorConfig, start_in_thread
+from taxi_platform_dev.cli import main
+from taxi_platform_dev.domains.logs.simulator import (
+    LogApiSimulator,
+    SimulatorConfig,
+    start_in_thread,
+)
+from taxi_platform_dev.local.processes import free_port
 
 PROBES = [
     "lake",

@@ -25,8 +25,8 @@ import pytest
 import yaml
 from packaging.specifiers import SpecifierSet
 
-from taxi_platform.cli import SIMULATORS
 from taxi_platform.settings import INFRA_DIR, REPO_ROOT, SETTINGS
+from taxi_platform_dev.domains import tool_modules
 
 COMPOSE_FILE = INFRA_DIR / "compose.yaml"
 ENV_EXAMPLE = INFRA_DIR / "compose.env.example"
@@ -37,7 +37,7 @@ DAGSTER_YAML = INFRA_DIR / "dagster" / "dagster.yaml"
 INIT_SCRIPT = INFRA_DIR / "compose" / "postgres-init.sh"
 ROLES_SQL = INFRA_DIR / "postgres" / "roles.sql"
 GRAFANA_PROVISIONING = INFRA_DIR / "grafana" / "provisioning"
-GRAFANA_LOCAL = REPO_ROOT / "taxi_platform" / "bi" / "grafana_local.py"
+GRAFANA_LOCAL = REPO_ROOT / "tools" / "taxi_platform_dev" / "bi" / "grafana_local.py"
 UV_LOCK = REPO_ROOT / "uv.lock"
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 
@@ -421,7 +421,7 @@ def test_grafana_runs_as_the_local_hint_does(services):
     mounts = bind_mounts(grafana)
     assert {target: mounts.get(target) for target in expected} == expected, (
         f"{rel(COMPOSE_FILE)}: grafana must mount infra/grafana/provisioning and "
-        f"infra/grafana/dashboards read-only where taxi_platform/bi/grafana_local.py mounts them"
+        f"infra/grafana/dashboards read-only where {rel(GRAFANA_LOCAL)} mounts them"
     )
     assert all(v.endswith(":ro") for v in grafana["volumes"] if v.startswith(".")), (
         f"{rel(COMPOSE_FILE)}: mount grafana's provisioning and dashboards with :ro"
@@ -515,7 +515,9 @@ def test_the_workspace_points_at_the_code_server(services):
 def test_the_commands_exist(services):
     scripts = {script.name for script in entry_points(group="console_scripts")} | {"python"}
     # Only the log API's simulator runs in compose; the others cost a second to import.
-    log_simulator = next(module for module in SIMULATORS if module.endswith(".logs.simulator"))
+    log_simulator = next(
+        m for m in tool_modules("simulator") if m.__name__.endswith(".logs.simulator")
+    )
     for name, service in services.items():
         if service.get("image") != services[CODE_SERVER]["image"]:
             continue
@@ -526,7 +528,7 @@ def test_the_commands_exist(services):
         )
         if command[:2] == ["taxi-platform", "simulate"]:
             parser = argparse.ArgumentParser(exit_on_error=False)
-            importlib.import_module(log_simulator).add_cli(parser.add_subparsers())
+            log_simulator.add_cli(parser.add_subparsers())
             try:
                 parser.parse_args(command[2:])
             except (argparse.ArgumentError, SystemExit) as exc:

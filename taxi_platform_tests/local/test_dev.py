@@ -7,8 +7,8 @@ import sys
 import time
 import urllib.request
 
-from taxi_platform.local.processes import free_port, pid_alive
-from taxi_platform.local.stack import Stack
+from taxi_platform_dev.local.processes import free_port, pid_alive
+from taxi_platform_dev.local.stack import Stack
 
 
 def _answers(url: str) -> bool:
@@ -24,7 +24,7 @@ def test_dev_serves_the_ui_and_stops_cleanly_on_sigterm(tmp_path):
     port = free_port()
     env = {**os.environ, "TAXI_STACK_HOME": str(home)}
     dev = subprocess.Popen(
-        [sys.executable, "-m", "taxi_platform.cli", "dev", "--port", str(port)],
+        [sys.executable, "-m", "taxi_platform_dev.cli", "dev", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -6,10 +6,10 @@ import subprocess
 import psycopg
 import pytest
 
-from taxi_platform.local.postgres import bin_dir
-from taxi_platform.local.processes import pid_alive
-from taxi_platform.local.stack import Stack
 from taxi_platform.settings import ConfigError
+from taxi_platform_dev.local.postgres import bin_dir
+from taxi_platform_dev.local.processes import pid_alive
+from taxi_platform_dev.local.stack import Stack
 
 
 def _our_processes(home) -> list[str]:

@@ -14,13 +14,13 @@ import dagster as dg
 import pytest
 from cryptography.fernet import Fernet
 
-from taxi_platform.logs.simulator import (
+from taxi_platform.resources.log_api import LogApiResource
+from taxi_platform_dev.domains.logs.simulator import (
     FaultPlan,
     LogApiSimulator,
     SimulatorConfig,
     start_in_thread,
 )
-from taxi_platform.resources.log_api import LogApiResource
 from taxi_platform_tests.logs.helpers import day_prefixes, day_start
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import dagster as dg
 
-from taxi_platform.logs.codec import decode_hour_object, decompress_records, hour_object_key
-from taxi_platform.logs.simulator import LogApiSimulator
+from taxi_platform.defs.logs.codec import decode_hour_object, decompress_records, hour_object_key
+from taxi_platform_dev.domains.logs.simulator import LogApiSimulator
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 UNREADABLE = {"bad_token", "malformed_json"}
@@ -67,7 +67,7 @@ def replay(
     instance: dg.DagsterInstance | None = None,
 ) -> dict[str, Any]:
     """One landing run that replays windows first…last; its metadata."""
-    from taxi_platform.logs.landing import api_logs_landing
+    from taxi_platform.defs.logs.landing import api_logs_landing
 
     config = {"replay_first_window": first, "replay_last_window": last}
     result = dg.materialize(
@@ -83,7 +83,7 @@ def poll(
     resources: Mapping[str, Any], instance: dg.DagsterInstance, **config
 ) -> dg.ExecuteInProcessResult:
     """One landing run as the schedule makes it (without the wait for second 5)."""
-    from taxi_platform.logs.landing import api_logs_landing
+    from taxi_platform.defs.logs.landing import api_logs_landing
 
     return dg.materialize(
         [api_logs_landing],
@@ -105,8 +105,8 @@ def build(
     raise_on_error: bool = True,
 ) -> dg.ExecuteInProcessResult:
     """`api_logs` (with its checks) for one hour, or first…last in one run as a backfill does."""
-    from taxi_platform.logs.api_logs import api_logs
-    from taxi_platform.logs.checks import api_logs_checks
+    from taxi_platform.defs.logs.api_logs import api_logs
+    from taxi_platform.defs.logs.checks import api_logs_checks
 
     if last is None:
         where: dict[str, Any] = {"partition_key": first}
@@ -129,8 +129,8 @@ def build(
 
 def check_only(resources: Mapping[str, Any], instance: dg.DagsterInstance):
     """The three checks of `api_logs` alone, as the UI runs them: on the latest hour."""
-    from taxi_platform.logs.api_logs import api_logs
-    from taxi_platform.logs.checks import api_logs_checks
+    from taxi_platform.defs.logs.api_logs import api_logs
+    from taxi_platform.defs.logs.checks import api_logs_checks
 
     return dg.materialize(
         [api_logs, api_logs_checks],

@@ -8,10 +8,10 @@ import dagster as dg
 import pytest
 from dagster._core.test_utils import freeze_time  # test clock; no public equivalent
 
-from taxi_platform.local.processes import pid_alive
-from taxi_platform.local.services import COMPANIONS
-from taxi_platform.local.stack import Stack
-from taxi_platform.logs.companion import PROCESS_NAME, start_log_api
+from taxi_platform_dev.domains import tool_modules
+from taxi_platform_dev.domains.logs.companion import PROCESS_NAME, start
+from taxi_platform_dev.local.processes import pid_alive
+from taxi_platform_dev.local.stack import Stack
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_landing_every_3_minutes_waits_for_second_5(repository):
 
 
 def test_api_logs_backfills_24_hours_per_run_and_has_its_checks(repository):
-    from taxi_platform.logs.api_logs import api_logs
+    from taxi_platform.defs.logs.api_logs import api_logs
 
     assert api_logs.backfill_policy == dg.BackfillPolicy.multi_run(max_partitions_per_run=24)
     checks = {key.name for key in repository.asset_graph.asset_check_keys}
@@ -43,8 +43,8 @@ def test_api_logs_backfills_24_hours_per_run_and_has_its_checks(repository):
 
 
 def test_the_closed_hour_is_requested_once_after_the_grace_and_landing(resources):
-    from taxi_platform.logs.api_logs import api_logs
-    from taxi_platform.logs.landing import api_logs_landing
+    from taxi_platform.defs.logs.api_logs import api_logs
+    from taxi_platform.defs.logs.landing import api_logs_landing
 
     defs = dg.Definitions(assets=[api_logs_landing, api_logs], resources=resources)
 
@@ -66,7 +66,7 @@ def test_the_closed_hour_is_requested_once_after_the_grace_and_landing(resources
 
 
 def test_the_companion_serves_the_stack_key_once_and_stack_down_stops_it(stack, tmp_path):
-    assert start_log_api in COMPANIONS
+    assert start.__module__ in {m.__name__ for m in tool_modules("companion")}
     home = Stack(tmp_path / "stack", say=lambda _msg: None)
     home.home.mkdir()
     state = {
@@ -78,9 +78,9 @@ def test_the_companion_serves_the_stack_key_once_and_stack_down_stops_it(stack, 
         state[name] = {"port": state[name]["port"]}
     home.state_file.write_text(json.dumps(state))
 
-    start_log_api(home)
+    start(home)
     pid = home.load()["extra_processes"][PROCESS_NAME]["pid"]
-    start_log_api(home)  # already running: kept
+    start(home)  # already running: kept
     assert home.load()["extra_processes"][PROCESS_NAME]["pid"] == pid
     url = home.env()["TAXI_LOG_API_URL"]
     with urllib.request.urlopen(url.replace("/logs", "/health"), timeout=5) as response:

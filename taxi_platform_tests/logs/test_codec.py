@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taxi_platform.logs.codec import (
+from taxi_platform.defs.logs.codec import (
     BadToken,
     CodecError,
     CorruptObject,

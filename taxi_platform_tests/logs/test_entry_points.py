@@ -16,9 +16,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from taxi_platform.local.processes import free_port
-from taxi_platform.logs.codec import hour_object_key
+from taxi_platform.defs.logs.codec import hour_object_key
 from taxi_platform.settings import REPO_ROOT
+from taxi_platform_dev.local.processes import free_port
 from taxi_platform_tests.logs.helpers import day_start, replay
 
 SHELL_DAY, SHELL_PARTITION = date(2026, 11, 21), "2026-11-21-09:00"  # the example

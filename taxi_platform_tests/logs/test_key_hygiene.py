@@ -6,8 +6,8 @@ from datetime import date
 import dagster as dg
 from cryptography.fernet import Fernet
 
-from taxi_platform.logs.simulator import FaultPlan
 from taxi_platform.resources.log_api import LogApiResource
+from taxi_platform_dev.domains.logs.simulator import FaultPlan
 from taxi_platform_tests.logs.helpers import build, replay
 
 

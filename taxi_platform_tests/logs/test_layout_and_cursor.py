@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.fernet import Fernet
 
-from taxi_platform.logs.bronze import LandedBatch, build_hours
-from taxi_platform.logs.cursor import (
+from taxi_platform.defs.logs.bronze import LandedBatch, build_hours
+from taxi_platform.defs.logs.cursor import (
     plan_catch_up,
     replay_fetched_at,
     seconds_to_wait,
 )
-from taxi_platform.logs.layout import (
+from taxi_platform.defs.logs.layout import (
     attributed_hour,
     batch_id_of,
     fetch_hours,

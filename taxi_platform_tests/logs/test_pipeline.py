@@ -5,11 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 from cryptography.fernet import Fernet
 
-from taxi_platform.logs.codec import decode_hour_object, encode_hour_object, hour_object_key
-from taxi_platform.logs.layout import landing_date_prefix
-from taxi_platform.logs.simulator import FaultPlan
-from taxi_platform.logs.store import read_quarantine
+from taxi_platform.defs.logs.codec import decode_hour_object, encode_hour_object, hour_object_key
+from taxi_platform.defs.logs.layout import landing_date_prefix
+from taxi_platform.defs.logs.store import read_quarantine
 from taxi_platform.resources.log_api import LogApiResource
+from taxi_platform_dev.domains.logs.simulator import FaultPlan
 from taxi_platform_tests.logs.helpers import (
     bronze_records,
     build,

@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
-from taxi_platform.logs.codec import validate_record
-from taxi_platform.logs.simulator import (
+from taxi_platform.defs.logs.codec import validate_record
+from taxi_platform_dev.domains.logs.simulator import (
     KEY_VARIABLE,
     FaultPlan,
     LogApiSimulator,
@@ -367,7 +367,7 @@ def test_cli_explains_a_missing_or_bad_key(
 
 def test_cli_serves_until_sigterm(key: str) -> None:
     harness = (
-        "import argparse, sys; from taxi_platform.logs.simulator import add_cli; "
+        "import argparse, sys; from taxi_platform_dev.domains.logs.simulator import add_cli; "
         "p = argparse.ArgumentParser(); add_cli(p.add_subparsers()); "
         "a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))"
     )

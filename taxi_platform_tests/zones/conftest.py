@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from taxi_platform.settings import SPARK_JOBS_DIR
-from taxi_platform.zones.trips_generator import generate_month, upload_month
+from taxi_platform_dev.domains.zones.simulator import generate_month, upload_month
 
 # Two months in two TLC schema variants (2023-01: int64 IDs, lower-case airport_fee).
 MODEL_MONTHS = {"2023-01": (20_000, 1), "2026-09": (25_000, 2)}
@@ -53,8 +53,8 @@ def published_tables(postgres_db) -> tuple[pd.DataFrame, dict[int, list[int]]]:
 
 
 def materialize_models(resources: dict, months: list[str]) -> dg.ExecuteInProcessResult:
-    from taxi_platform.zones.taxi_zones import taxi_zones
-    from taxi_platform.zones.zone_models import MODEL_CHECKS, zone_models
+    from taxi_platform.defs.zones.taxi_zones import taxi_zones
+    from taxi_platform.defs.zones.zone_models import MODEL_CHECKS, zone_models
 
     return dg.materialize(
         [taxi_zones, zone_models, *MODEL_CHECKS],

@@ -4,9 +4,9 @@ import dagster as dg
 import pyarrow.compute as pc
 import pytest
 
-from taxi_platform.zones.taxi_trips import taxi_trips, taxi_trips_arrivals
-from taxi_platform.zones.trip_files import month_bounds, trip_key
-from taxi_platform.zones.trips_generator import generate_month, upload_month
+from taxi_platform.defs.zones.taxi_trips import taxi_trips, taxi_trips_arrivals
+from taxi_platform.defs.zones.trip_files import month_bounds, trip_key
+from taxi_platform_dev.domains.zones.simulator import generate_month, upload_month
 
 
 def _materialize(resources, month: str) -> dg.ExecuteInProcessResult:

@@ -5,8 +5,8 @@ import csv
 import dagster as dg
 import pytest
 
-from taxi_platform.zones.reference import ZoneTableError, parse_zone_table, zone_names
-from taxi_platform.zones.taxi_zones import ZONES_KEY, taxi_zones, taxi_zones_match_lake
+from taxi_platform.defs.zones.reference import ZoneTableError, parse_zone_table, zone_names
+from taxi_platform.defs.zones.taxi_zones import ZONES_KEY, taxi_zones, taxi_zones_match_lake
 
 HEADER = b'"LocationID","Borough","Zone","service_zone"\n'
 

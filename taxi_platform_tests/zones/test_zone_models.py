@@ -11,8 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from taxi_platform.zones.trip_files import TRIPS_PREFIX, month_of_key, trip_key
-from taxi_platform.zones.zone_models import MODEL_CHECKS, zone_models
+from taxi_platform.defs.zones.trip_files import TRIPS_PREFIX, month_of_key, trip_key
+from taxi_platform.defs.zones.zone_models import MODEL_CHECKS, zone_models
 from taxi_platform_tests.zones.conftest import published_tables
 from taxi_platform_tests.zones.reference_models import reference_models
 
@@ -146,8 +146,8 @@ def test_shell_materialize_covers_every_month_in_the_lake(
 
 def test_a_new_trip_month_triggers_the_models_once():
     """Eager automation, although most taxi_trips months since 2009 do not exist."""
+    from taxi_platform.defs.zones.taxi_trips import taxi_trips
     from taxi_platform.resources.wiring import build_resources
-    from taxi_platform.zones.taxi_trips import taxi_trips
 
     assets = dg.Definitions(assets=[taxi_trips, zone_models], resources=build_resources("local"))
     with dg.DagsterInstance.ephemeral() as instance:

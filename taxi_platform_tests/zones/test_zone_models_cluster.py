@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from taxi_platform.local.processes import free_port, wait_for_port
 from taxi_platform.resources.spark import SparkResource, spark_environment
+from taxi_platform_dev.local.processes import free_port, wait_for_port
 from taxi_platform_tests.zones.conftest import MODEL_MONTHS, materialize_models, published_tables
 from taxi_platform_tests.zones.reference_models import reference_models
 from taxi_platform_tests.zones.test_zone_models import assert_equal_to_reference

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from taxi_platform.zones.trip_files import days_in_month
+from taxi_platform.defs.zones.trip_files import days_in_month
 from taxi_platform_tests.zones.reference_models import reference_models
 
 

@@ -1,0 +1,2 @@
+"""The click-log domain downstream of bronze: Silver `click_events` (typed daily click events
+in the lake) and the four Gold marts Superset reads from database `gold`."""

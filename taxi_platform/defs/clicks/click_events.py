@@ -1,0 +1,161 @@
+"""Silver `click_events`: one UTC day of bronze `api_logs` hours, decoded, typed, deduplicated.
+
+Reads the day's 24 hourly bronze objects (`logs/YYYY/MM/DD/HH/api_logs.jsonl.gz`), decodes
+the compressed records back to full values with the log codec, types them
+(`silver_schema`), drops exact duplicates and writes one Parquet object per day, replacing
+whatever the day held before, so a re-run gives the same bytes.
+
+A missing hour is not silently skipped: the day is written from the hours present, the
+metadata lists what is missing, and the blocking check `all_hours_present` fails with the
+hours named, which keeps the marts (downstream, same run or automation) from being built
+on an incomplete day.
+"""
+
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from taxi_platform.defs.clicks.columns import column_schema, column_table
+from taxi_platform.defs.clicks.silver_schema import (
+    SILVER_COLUMNS,
+    SILVER_SCHEMA,
+    drop_exact_duplicates,
+    hour_table,
+)
+from taxi_platform.defs.logs.codec import CodecError, decode_hour_object, decompress_records
+from taxi_platform.defs.logs.codec import hour_object_key as bronze_key
+from taxi_platform.defs.logs.partitions import daily_partitions
+from taxi_platform.freshness import missed_runs
+from taxi_platform.resources.lake import LakeResource
+
+API_LOGS = dg.AssetKey("api_logs")
+SILVER_PREFIX = "silver/click_events"
+SILVER_OBJECT = "part-0.parquet"
+HOURS_CHECK = "all_hours_present"
+HOUR_KEY_FORMAT = "%Y-%m-%d-%H:%M"  # the hourly partition keys of `api_logs`
+
+
+def silver_prefix(day: date) -> str:
+    return f"{SILVER_PREFIX}/event_date={day.isoformat()}/"
+
+
+def silver_key(day: date) -> str:
+    return silver_prefix(day) + SILVER_OBJECT
+
+
+def day_hours(day: date) -> list[datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return [start + timedelta(hours=h) for h in range(24)]
+
+
+def missing_hours_message(day: date, missing: list[datetime]) -> str | None:
+    """The check's failure message: every missing hour as its `api_logs` partition key."""
+    if not missing:
+        return None
+    hours = ", ".join(f"{h:{HOUR_KEY_FORMAT}}" for h in missing)
+    return (
+        f"{len(missing)} of 24 hours of {day.isoformat()} missing in bronze: {hours} "
+        f"(no object {bronze_key(missing[0])}{' …' if len(missing) > 1 else ''})"
+    )
+
+
+def _read_hour(lake: LakeResource, hour: datetime) -> tuple[pa.Table, int, int]:
+    """(deduplicated typed rows, records read, duplicates dropped) of one bronze hour."""
+    key = bronze_key(hour)
+    try:
+        compressed = decode_hour_object(lake.get_bytes(key))
+        records, rejected = decompress_records(compressed)
+        if rejected:
+            raise CodecError(f"{len(rejected)} records do not decode ({rejected[0].error})")
+        typed = hour_table(records, hour)
+    except (CodecError, ValueError) as exc:
+        raise dg.Failure(f"bronze object {key} is corrupt: {exc}") from None
+    unique, dropped = drop_exact_duplicates(typed)
+    return unique, len(records), dropped
+
+
+def _write_day(lake: LakeResource, day: date, table: pa.Table) -> tuple[str, int]:
+    """Put the day's Parquet object, then delete any other object of the day (older layouts):
+    the prefix then holds exactly this run's output. Returns (key, bytes)."""
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    key = silver_key(day)
+    lake.put_bytes(key, buffer.getvalue(), "application/vnd.apache.parquet")
+    client = lake.get_client()
+    for stale in set(lake.list_keys(silver_prefix(day))) - {key}:
+        client.delete_object(Bucket=lake.bucket, Key=stale)
+    return key, buffer.getbuffer().nbytes
+
+
+# Day D's last bronze hour is built at D+1 00:15 UTC; Silver, then Gold, follow within minutes.
+DAILY_FRESHNESS = missed_runs(timedelta(days=1), fail=1, run_time=timedelta(hours=2))
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    freshness_policy=DAILY_FRESHNESS,
+    deps=[dg.AssetDep(API_LOGS, partition_mapping=dg.TimeWindowPartitionMapping())],
+    group_name="silver",
+    kinds={"s3", "parquet"},
+    description=(
+        "Click events of one UTC day, one row per distinct logged event: the day's 24 hourly "
+        "`api_logs` objects decoded to full values (codec), typed, exact duplicates dropped "
+        "(the same record logged twice), sorted by `event_ts` then every column. Written to "
+        "`silver/click_events/event_date=YYYY-MM-DD/part-0.parquet` (zstd), replacing the "
+        "day. Materialized automatically once all 24 hours of the day are in bronze.\n\n"
+        + column_table(SILVER_COLUMNS)
+    ),
+    metadata={"dagster/column_schema": column_schema(SILVER_COLUMNS)},
+    check_specs=[
+        dg.AssetCheckSpec(
+            HOURS_CHECK,
+            asset="click_events",
+            blocking=True,
+            partitions_def=daily_partitions,
+            description="All 24 hourly bronze objects of the day exist; the failure names "
+            "the missing hours. Blocking: the marts are not built on an incomplete day.",
+        )
+    ],
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def click_events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    day = context.partition_time_window.start.date()
+    present = set(lake.list_keys(f"logs/{day:%Y/%m/%d}/"))
+    hours = [h for h in day_hours(day) if bronze_key(h) in present]
+    missing = [h for h in day_hours(day) if bronze_key(h) not in present]
+    tables, records_read, dropped = [SILVER_SCHEMA.empty_table()], 0, 0
+    for hour in hours:
+        table, read, duplicates = _read_hour(lake, hour)
+        tables.append(table)
+        records_read += read
+        dropped += duplicates
+    day_table = pa.concat_tables(tables)
+    key, size = _write_day(lake, day, day_table)
+    kinds = day_table.column("event_kind").value_counts().to_pylist()
+    message = missing_hours_message(day, missing)
+    if message:
+        context.log.warning(message)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": day_table.num_rows,
+            "bronze_records": records_read,
+            "duplicates_dropped": dropped,
+            "hours_present": len(hours),
+            "missing_hours": [f"{h:{HOUR_KEY_FORMAT}}" for h in missing],
+            "events_by_kind": {k["values"]: k["counts"] for k in kinds},
+            "bytes": size,
+            "key": key,
+            "uri": f"s3://{lake.bucket}/{key}",
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=HOURS_CHECK,
+                passed=not missing,
+                description=message,
+                metadata={"hours_present": len(hours), "missing_hours": len(missing)},
+            )
+        ],
+    )

@@ -1,0 +1,18 @@
+"""Partitions of the counters' tables, in `TAXI_TIMEZONE` (Asia/Seoul: no DST there).
+
+`BUSINESS_DAYS`: partition D covers [D 03:00, D+1 03:00) (DESIGN §5), so it closes, and its
+schedule fires, at 03:00. `HOURS`: wall-clock hours. Both start before the seed's example
+day (2025-08-25); the time zone is read when the code location loads.
+"""
+
+import dagster as dg
+
+from taxi_platform.defs.counters.stats import CUTOFF_HOUR
+from taxi_platform.settings import timezone
+
+FIRST_DAY = "2025-08-01"
+
+BUSINESS_DAYS = dg.DailyPartitionsDefinition(
+    start_date=FIRST_DAY, hour_offset=CUTOFF_HOUR, timezone=timezone()
+)
+HOURS = dg.HourlyPartitionsDefinition(start_date=f"{FIRST_DAY}-00:00", timezone=timezone())

@@ -1,0 +1,165 @@
+"""The daily close of the counters: read them, ledger them, subtract exactly what was read.
+
+Order, and why each step is where it is (DESIGN §4, the lossless reset):
+1. Take an exclusive advisory lock; counter snapshots take it shared. No snapshot scan can
+   then interleave with the subtraction, so comparing a snapshot's `captured_at` with the
+   reset's `reset_at` tells truly whether it saw the reset (what `zone_diff_stats` needs).
+2. Scan the three tables (consistent reads). Bad items are left out, recorded as problems,
+   and *not* reset: their value stays in DynamoDB for a person to repair.
+3. Commit the ledger as 'pending' — before DynamoDB is touched.
+4. Per item, `ADD count -n` with exactly the value read, in a conditional update that
+   also stamps the item with the day's marker; an item already stamped is skipped.
+   Increments that land between 2 and 4 survive, because ADD is relative.
+5. `reset_at` = after the last update returned; one transaction marks the ledger 'applied'
+   and writes the `daily_zone_stats` row.
+
+A crash between 3 and 5 leaves the ledger 'pending'. Snapshots then refuse to run (a scan
+of a half-reset table cannot be explained by the ledger), and the next run of the same
+partition resumes at 4 with the ledger's values: stamped items are skipped and the rest
+subtracted, so each item is reset exactly once. A crash before 3 leaves nothing to undo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import date
+
+from taxi_platform.defs.counters.clock import Clock
+from taxi_platform.defs.counters.items import COUNT, FLAG_KEY, ZONE_KEY
+from taxi_platform.defs.counters.ledger import (
+    APPLIED,
+    DailyReset,
+    commit_applied,
+    insert_pending,
+    load_reset,
+    pending_reset_dates,
+    previous_reset,
+    resets_in_the_way,
+    write_daily_row,
+)
+from taxi_platform.defs.counters.reading import read_totals, read_zone_counters
+from taxi_platform.resources.dynamodb import DynamoDBResource
+from taxi_platform.resources.postgres import PostgresResource
+
+COUNTERS_LOCK = "taxi_platform.defs.counters.reset"
+RESET_MARKER = "last_reset"  # counter item attribute holding the marker of its last reset
+RESET_WORKERS = 8
+
+READ_AND_RESET = "read and reset"
+RESUMED = "resumed a pending reset"
+REBUILT = "rebuilt from the ledger"
+
+
+class ResetRefused(RuntimeError):
+    """The partition cannot be closed now; the message names it, says why and what to do."""
+
+
+@dataclass(frozen=True)
+class DayClose:
+    """What a run of `daily_zone_stats` did: `action`, the ledger it wrote or found, how many
+    item updates it applied and how many it found applied already (by a crashed run)."""
+
+    reset: DailyReset
+    action: str
+    updates_applied: int = 0
+    updates_found_applied: int = 0
+
+
+def close_business_day(
+    stat_date: date,
+    dynamodb: DynamoDBResource,
+    db: PostgresResource,
+    valid_zones: Collection[str],
+    clock: Clock,
+) -> DayClose:
+    """Close business day `stat_date`: first run resets, a re-run rebuilds (see module doc)."""
+    with db.advisory_lock(COUNTERS_LOCK):
+        reset = load_reset(db, stat_date)
+        if reset is not None and reset.status == APPLIED:
+            write_daily_row(db, reset.daily_row())
+            return DayClose(reset, REBUILT)
+        if reset is None:
+            reset = _read_for_reset(stat_date, dynamodb, db, valid_zones, clock)
+            insert_pending(db, reset)
+            action = READ_AND_RESET
+        else:
+            action = RESUMED
+        applied, found = _subtract(dynamodb, reset)
+        reset = replace(reset, status=APPLIED, reset_at=clock.now())
+        commit_applied(db, reset)
+        return DayClose(reset, action, applied, found)
+
+
+def ensure_no_pending_reset(db: PostgresResource) -> None:
+    """Snapshots must not see a half-applied reset: fail loudly until it is resumed."""
+    pending = pending_reset_dates(db)
+    if pending:
+        raise ResetRefused(_pending_message(pending))
+
+
+def _pending_message(pending: list[date]) -> str:
+    days = ", ".join(d.isoformat() for d in pending)
+    return (
+        f"the counter reset of business day {days} is pending (its daily_zone_stats run "
+        "stopped between the DynamoDB reset and the commit): re-run daily_zone_stats for "
+        f"{days}; it finishes the reset without subtracting twice, then snapshots resume"
+    )
+
+
+def _read_for_reset(
+    stat_date: date,
+    dynamodb: DynamoDBResource,
+    db: PostgresResource,
+    valid_zones: Collection[str],
+    clock: Clock,
+) -> DailyReset:
+    in_the_way = resets_in_the_way(db, stat_date)
+    pending = [d for d, status in in_the_way if status != APPLIED]
+    if pending:
+        raise ResetRefused(_pending_message(pending))
+    if in_the_way:
+        later = in_the_way[-1][0].isoformat()
+        raise ResetRefused(
+            f"daily_zone_stats {stat_date}: there is no reset ledger for {stat_date} and the "
+            f"counters were already reset for the later business day {later}, so they no "
+            f"longer hold {stat_date}'s counts and the row cannot be built (reading them now "
+            f"would book later traffic on {stat_date}); the day's hourly history is in "
+            "zone_diff_stats"
+        )
+    previous = previous_reset(db, stat_date)
+    read_at = clock.now()
+    counters = read_zone_counters(dynamodb, valid_zones)
+    totals = read_totals(dynamodb)
+    return DailyReset(
+        stat_date=stat_date,
+        read_at=read_at,
+        counted_since=previous[1] if previous else None,
+        total_dispatch=totals.values["dispatch"],
+        total_pickup=totals.values["pickup"],
+        subtracted={z: (d, p) for z, d, p in counters.rows(skip_unreadable=False) if d or p},
+        problems=tuple(str(p) for p in (*counters.problems, *totals.problems)),
+    )
+
+
+def _subtract(dynamodb: DynamoDBResource, reset: DailyReset) -> tuple[int, int]:
+    """`ADD count -n` once per item, a few in flight (DynamoDB latency, not CPU, bounds a
+    reset; a shorter reset also leaves less time for a crash). Returns (applied now, found
+    already applied)."""
+    dispatches, pickups = reset.dispatches_by_zone(), reset.pickups_by_zone()
+    updates = [
+        *((dynamodb.zone_dispatch_table, ZONE_KEY, z, n) for z, n in dispatches.items()),
+        *((dynamodb.pickup_table, ZONE_KEY, z, n) for z, n in pickups.items()),
+        (dynamodb.flag_table, FLAG_KEY, "dispatch", reset.total_dispatch),
+        (dynamodb.flag_table, FLAG_KEY, "pickup", reset.total_pickup),
+    ]
+
+    def subtract(update: tuple[str, str, str, int]) -> bool:
+        table, key_attribute, key, n = update
+        return dynamodb.add_once(table, {key_attribute: key}, COUNT, -n, RESET_MARKER, reset.marker)
+
+    with ThreadPoolExecutor(max_workers=RESET_WORKERS) as pool:
+        outcomes = list(pool.map(subtract, [u for u in updates if u[3]]))
+    applied = sum(outcomes)
+    return applied, len(outcomes) - applied

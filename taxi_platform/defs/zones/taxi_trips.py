@@ -1,0 +1,129 @@
+"""`taxi_trips`: one monthly partition per TLC trip file in the lake, and the arrival sensor.
+
+The file *is* the data (TLC publishes it; the generator stands in locally), so
+materializing a partition registers and validates the month's file: which published schema
+it has, its rows, size and ETag, and how many pickups fall outside its month. The sensor
+lists `raw/nyc_taxi/` and requests the partition of every new or re-published month once
+(its cursor maps month → ETag), like Dagster University's NYC-taxi project.
+"""
+
+import json
+
+import dagster as dg
+
+from taxi_platform.defs.zones.trip_files import (
+    TRIPS_PREFIX,
+    changed_months,
+    summarize_trip_file,
+    trip_key,
+)
+from taxi_platform.resources.lake import LakeResource
+
+# TLC's Yellow Taxi records start in 2009-01; a month is complete (a partition) once it ended.
+TRIP_MONTHS = dg.MonthlyPartitionsDefinition(start_date="2009-01-01")
+MAX_OUTSIDE_SHARE = 0.01  # TLC files carry a few stray dates; more means a wrong file
+
+
+def partition_of_month(month: str) -> str:
+    return f"{month}-01"
+
+
+@dg.asset(
+    partitions_def=TRIP_MONTHS,
+    group_name="zones",
+    kinds={"s3", "parquet"},
+    description=(
+        f"TLC Yellow Taxi trips of one month: `s3://<lake>/{TRIPS_PREFIX}"
+        "yellow_tripdata_YYYY-MM.parquet`, as TLC publishes it (or the generator writes it). "
+        "Materializing validates the file against the published schemas (2023-01, 2023-02 and "
+        "2025-01 variants) and records rows, bytes and ETag."
+    ),
+    check_specs=[
+        dg.AssetCheckSpec(
+            "tlc_schema",
+            asset="taxi_trips",
+            blocking=True,
+            description="Columns, order and types are one of TLC's published variants.",
+        ),
+        dg.AssetCheckSpec(
+            "pickups_in_month",
+            asset="taxi_trips",
+            description=f"Rows exist and at most {MAX_OUTSIDE_SHARE:.0%} pick up outside the "
+            "file's month.",
+        ),
+    ],
+)
+def taxi_trips(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    month = context.partition_time_window.start.strftime("%Y-%m")
+    key = trip_key(month)
+    client = lake.get_client()
+    try:
+        response = client.get_object(Bucket=lake.bucket, Key=key)
+    except client.exceptions.NoSuchKey:
+        raise dg.Failure(
+            f"s3://{lake.bucket}/{key} does not exist: upload TLC's file for {month} there "
+            f"(or generate one: taxi-platform simulate trips --month {month})",
+            metadata={"s3_key": key},
+        ) from None
+    data = response["Body"].read()
+    summary = summarize_trip_file(data, month)
+    outside = {
+        "pickups_outside_month": summary.pickups_outside_month,
+        "outside_share": summary.outside_share,
+    }
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": summary.rows,
+            "dagster/uri": f"s3://{lake.bucket}/{key}",
+            "size_bytes": len(data),
+            "etag": response["ETag"].strip('"'),
+            "last_modified": str(response["LastModified"]),
+            "schema_variant": summary.variant or "unknown",
+            "first_pickup": summary.first_pickup or "-",
+            "last_pickup": summary.last_pickup or "-",
+            **outside,
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="tlc_schema",
+                passed=summary.variant is not None,
+                metadata={
+                    "variant": summary.variant or "unknown",
+                    "differences": dg.MetadataValue.json(summary.differences),
+                },
+            ),
+            dg.AssetCheckResult(
+                check_name="pickups_in_month",
+                passed=summary.rows > 0 and summary.outside_share <= MAX_OUTSIDE_SHARE,
+                severity=dg.AssetCheckSeverity.ERROR
+                if summary.rows == 0
+                else dg.AssetCheckSeverity.WARN,
+                metadata={"rows": summary.rows, **outside},
+            ),
+        ],
+    )
+
+
+@dg.sensor(
+    target=taxi_trips,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=f"Requests the `taxi_trips` partition of each new or changed file under "
+    f"`{TRIPS_PREFIX}` once (cursor: month → ETag).",
+)
+def taxi_trips_arrivals(context: dg.SensorEvaluationContext, lake: LakeResource):
+    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    requests = []
+    for month, etag in changed_months(lake.list_objects(TRIPS_PREFIX), seen):
+        partition = partition_of_month(month)
+        if not TRIP_MONTHS.has_partition_key(partition):
+            # Not a partition yet (a month still running) or before 2009: retried next tick.
+            context.log.info(f"{trip_key(month)} has no taxi_trips partition yet; skipped")
+            continue
+        requests.append(dg.RunRequest(partition_key=partition, run_key=f"{month}:{etag}"))
+        seen[month] = etag
+    return dg.SensorResult(
+        run_requests=requests,
+        cursor=json.dumps(seen, sort_keys=True),
+        skip_reason=None if requests else "no new or changed trip files",
+    )

@@ -1,0 +1,183 @@
+"""`expected_pickups` and `adjacent_zones`: the Spark zone models of seed 003, in `postgres`.
+
+One Spark program (`spark/jobs/zone_models.py`, through `SparkResource` and Pipes) filters
+the trips and computes both tables from one read; the asset loads its two Parquet results
+with COPY, replacing both tables in one transaction (readers never see one new table beside
+one old), and reports the job's metadata (input rows, rows dropped per filter, output rows,
+Spark time) with the load's.
+"""
+
+from collections.abc import Mapping
+
+import dagster as dg
+from pydantic import Field
+
+from taxi_platform.defs.zones.model_quality import (
+    adjacency_problems,
+    negative_expectations,
+    zones_missing_hours,
+)
+from taxi_platform.defs.zones.reference import UNKNOWN_LOCATION_IDS
+from taxi_platform.defs.zones.taxi_trips import taxi_trips
+from taxi_platform.defs.zones.taxi_zones import taxi_zones
+from taxi_platform.defs.zones.trip_files import TRIPS_PREFIX, select_window, trip_key
+from taxi_platform.resources.lake import LakeResource
+from taxi_platform.resources.postgres import PostgresResource, delete_partition
+from taxi_platform.resources.spark import SparkResource
+
+JOB = "zone_models.py"
+MODEL_TABLES = ("expected_pickups", "adjacent_zones")
+WINDOW = (
+    "Unpartitioned on purpose: each table is ONE aggregate over a window of months (run "
+    "config `months`; default every month whose file is in `raw/nyc_taxi/`), replaced whole. "
+    "So any recompute, one month or ten years, is one Spark run and one table swap, and "
+    "`dagster asset materialize --select expected_pickups,adjacent_zones` needs no partition. "
+    "Monthly partitions would mark months materialized that the table no longer reflects "
+    "after the next window. New months arrive as `taxi_trips` partitions (sensor); the "
+    "automation condition recomputes the window once they are in."
+)
+# Eager, except that it does not wait for *every* taxi_trips month since 2009 to exist.
+AUTOMATION = (
+    dg.AutomationCondition.eager()
+    .without(~dg.AutomationCondition.any_deps_missing())
+    .with_label("eager over the trip months present")
+)
+
+
+class ZoneModelsConfig(dg.Config):
+    months: list[str] = Field(
+        default_factory=list,
+        description="YYYY-MM months of the window; empty = every month with a trip file.",
+    )
+    adjacency_minutes: float = Field(
+        default=5.0, gt=0, description="average travel time under which zones are adjacent"
+    )
+    max_trip_minutes: float = Field(
+        default=180.0, gt=0, description="longer trips are meters left running: dropped"
+    )
+
+
+def _spec(name: str, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        name,
+        deps=[taxi_trips],
+        group_name="zones",
+        kinds={"spark", "postgres"},
+        description=f"{description}\n\n{WINDOW}",
+        automation_condition=AUTOMATION,
+    )
+
+
+def run_zone_models(
+    context: dg.AssetExecutionContext,
+    spark: SparkResource,
+    inputs: Mapping[str, str],
+    output: str,
+    config: ZoneModelsConfig,
+) -> dict[str, dict]:
+    """Submit the Spark program; its Pipes metadata per asset key (`expected_pickups`, …)."""
+    args = [f"--input={month}={uri}" for month, uri in inputs.items()]
+    args += [
+        f"--output={output}",
+        f"--adjacency-minutes={config.adjacency_minutes}",
+        f"--max-trip-minutes={config.max_trip_minutes}",
+    ]
+    invocation = spark.submit(context, JOB, args)
+    return {r.asset_key.to_user_string(): dict(r.metadata) for r in invocation.get_results()}
+
+
+@dg.multi_asset(
+    name="zone_models",
+    specs=[
+        _spec(
+            "expected_pickups",
+            "Per (pickup_zone_id, pickup_hour): average pickups in that hour per day of the "
+            "window (days without pickups count as zero); 24 rows for every zone with valid "
+            "trips. Table `expected_pickups` of database `postgres`.",
+        ),
+        _spec(
+            "adjacent_zones",
+            "Per pickup zone: the other zones reached on average in under 5 minutes "
+            "(configurable), as `int[]`. Table `adjacent_zones` of database `postgres`.",
+        ),
+    ],
+)
+def zone_models(
+    context: dg.AssetExecutionContext,
+    config: ZoneModelsConfig,
+    lake: LakeResource,
+    spark: SparkResource,
+    postgres_db: PostgresResource,
+):
+    client = lake.get_client()
+    try:
+        months = select_window(lake.list_keys(TRIPS_PREFIX), config.months, lake.bucket)
+    except ValueError as exc:
+        raise dg.Failure(str(exc)) from None
+    inputs = {m: spark.input_uri(client, lake.bucket, trip_key(m)) for m in months}
+    output = spark.output_uri(lake.bucket, "zone_models", context.run.run_id)
+    spark_metadata = run_zone_models(context, spark, inputs, output, config)
+    tables = {name: spark.read_output(client, f"{output}/{name}") for name in MODEL_TABLES}
+    with postgres_db.transaction() as conn:
+        loaded = {}
+        for name, table in tables.items():
+            delete_partition(conn, name, {})
+            loaded[name] = postgres_db.copy_arrow(conn, name, table)
+    spark.discard_output(client, output)
+    for name in MODEL_TABLES:
+        preview = tables[name].slice(0, 10).to_pandas()
+        yield dg.MaterializeResult(
+            asset_key=name,
+            metadata={
+                **spark_metadata[name],
+                "dagster/row_count": loaded[name],
+                "table": f"postgres.{name}",
+                "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+            },
+        )
+
+
+@dg.asset_check(
+    asset="expected_pickups", description="Every zone with trips has exactly the hours 0–23."
+)
+def expected_pickups_every_hour(postgres_db: PostgresResource) -> dg.AssetCheckResult:
+    frame = postgres_db.fetch_frame("SELECT pickup_zone_id, pickup_hour FROM expected_pickups")
+    missing = zones_missing_hours(frame)
+    return dg.AssetCheckResult(
+        passed=len(frame) > 0 and not missing,
+        metadata={
+            "zones": int(frame["pickup_zone_id"].nunique()) if len(frame) else 0,
+            "zones_missing_hours": dg.MetadataValue.json(missing),
+        },
+    )
+
+
+@dg.asset_check(asset="expected_pickups", description="expected_pickups ≥ 0 in every row.")
+def expected_pickups_non_negative(postgres_db: PostgresResource) -> dg.AssetCheckResult:
+    frame = postgres_db.fetch_frame("SELECT expected_pickups FROM expected_pickups")
+    negative = negative_expectations(frame)
+    return dg.AssetCheckResult(passed=negative == 0, metadata={"negative_rows": negative})
+
+
+@dg.asset_check(
+    asset="adjacent_zones",
+    additional_deps=[taxi_zones],
+    description="Zones and their neighbours are valid zones of `taxi_zones` (264/265 are not), "
+    "no zone lists itself or a neighbour twice, no list is empty.",
+)
+def adjacent_zones_valid(postgres_db: PostgresResource) -> dg.AssetCheckResult:
+    zones = postgres_db.fetch_frame("SELECT location_id FROM taxi_zones")
+    valid = set(zones["location_id"]) - UNKNOWN_LOCATION_IDS if len(zones) else set()
+    adjacency = postgres_db.fetch_frame("SELECT zone_id, adjacent_zone_ids FROM adjacent_zones")
+    problems = adjacency_problems(adjacency, valid)
+    return dg.AssetCheckResult(
+        passed=bool(valid) and not any(problems.values()),
+        description=None if valid else "taxi_zones is empty: materialize taxi_zones first",
+        metadata={
+            "zones": len(adjacency),
+            **{rule: dg.MetadataValue.json(zones) for rule, zones in problems.items()},
+        },
+    )
+
+
+MODEL_CHECKS = [expected_pickups_every_hour, expected_pickups_non_negative, adjacent_zones_valid]

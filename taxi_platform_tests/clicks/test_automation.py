@@ -1,0 +1,50 @@
+"""Automation conditions: a day's Silver (and the marts after it) is requested once all 24
+bronze hours of the day are in, not before. `api_logs` is a stand-in spec with the bronze
+asset's hourly partitions, so this holds whatever the logs domain registers."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from taxi_platform.defs.clicks.click_events import click_events
+from taxi_platform.defs.clicks.mart_tables import MART_NAMES
+from taxi_platform.defs.clicks.marts import gold_marts
+from taxi_platform.defs.logs.partitions import hourly_partitions
+from taxi_platform.resources.wiring import build_resources
+
+DAY = "2026-03-10"
+NOW = datetime(2026, 3, 11, 0, 30, tzinfo=UTC)  # DAY is then the latest complete day
+
+
+def test_silver_and_marts_wait_for_the_24th_hour():
+    defs = dg.Definitions(
+        assets=[
+            dg.AssetSpec("api_logs", partitions_def=hourly_partitions),
+            click_events,
+            gold_marts,
+        ],
+        resources=build_resources("local"),
+    )
+    instance = dg.DagsterInstance.ephemeral()
+
+    def hour_arrives(hour: int) -> None:
+        event = dg.AssetMaterialization("api_logs", partition=f"{DAY}-{hour:02d}:00")
+        instance.report_runless_asset_event(event)
+
+    def tick(cursor=None):
+        return dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, evaluation_time=NOW, cursor=cursor
+        )
+
+    for hour in range(23):
+        hour_arrives(hour)
+    result = tick()
+    assert result.total_requested == 0
+    hour_arrives(23)
+    result = tick(result.cursor)
+    requested = {
+        key: result.get_requested_partitions(dg.AssetKey(key))
+        for key in ("click_events", *MART_NAMES)
+    }
+    assert requested == {key: {DAY} for key in requested}
+    assert tick(result.cursor).total_requested == 0

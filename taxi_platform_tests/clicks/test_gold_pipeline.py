@@ -1,0 +1,167 @@
+"""click_events + the four marts through `dg.materialize` and the shell, with the real
+resources (moto S3, PostgreSQL `gold`, spark-submit in local mode), against the pandas
+reference computed from the simulator's own records."""
+
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from taxi_platform.defs.clicks.click_events import click_events, silver_key
+from taxi_platform.defs.clicks.mart_tables import MART_NAMES
+from taxi_platform.defs.clicks.marts import gold_marts
+from taxi_platform_tests.clicks.conftest import (
+    DAY,
+    GAP_HOUR,
+    GAPPY_DAY,
+    WEEK,
+    published,
+)
+from taxi_platform_tests.clicks.reference_marts import events, reference_marts
+
+WEEK_END = WEEK[-1] + timedelta(days=1)
+
+
+def assert_marts_equal(got: dict[str, pd.DataFrame], want: dict[str, pd.DataFrame]) -> None:
+    for table, expected in want.items():
+        actual = got[table][list(expected.columns)]
+        for column in ("first_click_ts", "last_click_ts"):
+            if column in actual:
+                actual[column] = pd.to_datetime(actual[column], utc=True)
+        assert len(actual) == len(expected) > 0, table
+        pd.testing.assert_frame_equal(
+            actual.reset_index(drop=True), expected, check_dtype=False, check_exact=True
+        )
+
+
+@pytest.fixture(scope="session")
+def reference(served_records) -> dict[str, pd.DataFrame]:
+    return reference_marts(served_records, WEEK)
+
+
+@pytest.fixture(scope="session")
+def week_run(resources, bronze):
+    """Silver for each day of the week, then the marts for the whole week in ONE run."""
+    instance = dg.DagsterInstance.ephemeral()
+    silver = [
+        dg.materialize(
+            [click_events], partition_key=day.isoformat(), resources=resources, instance=instance
+        )
+        for day in WEEK
+    ]
+    marts = dg.materialize(
+        [click_events, gold_marts],
+        selection=list(MART_NAMES),
+        resources=resources,
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": WEEK[0].isoformat(),
+            "dagster/asset_partition_range_end": WEEK[-1].isoformat(),
+        },
+    )
+    return silver, marts
+
+
+def test_week_backfill_equals_the_reference(week_run, reference, served_records, gold_db):
+    silver, marts = week_run
+    assert_marts_equal(published(gold_db, WEEK[0], WEEK_END), reference)
+    sessions = reference["mart_session_analysis"]
+    assert (sessions["session_duration_sec"] > 0).any()
+    crossing = sessions.groupby("session_id")["event_date"].nunique()
+    assert (crossing > 1).any(), "no session crosses midnight: the split is untested"
+
+    expected = events(served_records, WEEK)
+    raw = pd.DataFrame(served_records).astype({"document_id": "Int64"})
+    for day, result in zip(WEEK, silver, strict=True):
+        metadata = result.asset_materializations_for_node("click_events")[0].metadata
+        assert metadata["dagster/row_count"].value == (expected["event_date"] == day).sum()
+        assert metadata["hours_present"].value == 24
+        assert metadata["missing_hours"].value == []
+    dropped = sum(
+        r.asset_materializations_for_node("click_events")[0].metadata["duplicates_dropped"].value
+        for r in silver
+    )
+    assert dropped > 0, "the simulator served no duplicate in the week"
+    assert dropped == len(raw[raw.duplicated()].pipe(_of_days, WEEK))
+
+    assert len(marts.get_step_success_events()) == 1  # one Spark run for the week
+    rows = {
+        (m.asset_key.to_user_string(), m.partition): m.metadata["dagster/row_count"].value
+        for m in marts.asset_materializations_for_node("gold_marts")
+    }
+    assert rows == {  # each day's partition carries that day's rows, not the week's
+        (name, day.isoformat()): int((reference[name]["event_date"] == day).sum())
+        for name in MART_NAMES
+        for day in WEEK
+    }
+    in_run = {
+        m.asset_key.to_user_string(): m.metadata["rows_in_run"].value
+        for m in marts.asset_materializations_for_node("gold_marts")
+    }
+    assert in_run == {name: len(reference[name]) for name in MART_NAMES}
+    metadata = marts.asset_materializations_for_node("gold_marts")[0].metadata
+    for key in ("spark_start_seconds", "spark_compute_seconds", "load_seconds"):
+        assert metadata[key].value > 0
+    checks = marts.get_asset_check_evaluations()
+    assert len(checks) == 10 and all(c.passed for c in checks)
+
+
+def _of_days(frame: pd.DataFrame, days) -> pd.DataFrame:
+    stamps = pd.to_datetime(frame["inDate"], format="ISO8601", utc=True)
+    return frame[stamps.dt.date.isin(days)]
+
+
+def test_rerun_of_a_day_from_the_shell_changes_nothing(
+    week_run, reference, stack_env, lake, gold_db
+):
+    silver_before = lake.get_bytes(silver_key(DAY))
+    command = [sys.executable, "-m", "dagster", "asset", "materialize"]
+    command += ["-m", "taxi_platform.definitions", "--partition", DAY.isoformat()]
+    for selection in ("click_events", ",".join(MART_NAMES)):
+        result = subprocess.run(
+            [*command, "--select", selection],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **stack_env},
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "RUN_SUCCESS" in result.stderr
+    assert lake.get_bytes(silver_key(DAY)) == silver_before
+    assert_marts_equal(published(gold_db, WEEK[0], WEEK_END), reference)
+
+
+def test_a_missing_hour_fails_the_check_and_blocks_the_marts(resources, bronze, gold_db):
+    result = dg.materialize(
+        [click_events, gold_marts],
+        partition_key=GAPPY_DAY.isoformat(),
+        resources=resources,
+        raise_on_error=False,
+    )
+    assert not result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert not check.passed and check.partition == GAPPY_DAY.isoformat()
+    assert f"{GAPPY_DAY.isoformat()}-{GAP_HOUR:02d}:00" in check.description
+    assert "1 of 24 hours" in check.description
+    metadata = result.asset_materializations_for_node("click_events")[0].metadata
+    assert metadata["hours_present"].value == 23
+    assert result.asset_materializations_for_node("gold_marts") == []
+    assert all(
+        len(f) == 0 for f in published(gold_db, GAPPY_DAY, GAPPY_DAY + timedelta(1)).values()
+    )
+
+
+def test_marts_need_silver_for_every_day(resources):
+    day = date(2026, 3, 25)
+    result = dg.materialize(
+        [click_events, gold_marts],
+        selection=list(MART_NAMES),
+        partition_key=day.isoformat(),
+        resources=resources,
+        raise_on_error=False,
+    )
+    failure = result.failure_data_for_node("gold_marts").error.message
+    assert f"click_events is not materialized for {day.isoformat()}" in failure

@@ -1,0 +1,172 @@
+"""`taxi-platform`: the command users run — the local stack, `dev`, `demo`, simulators.
+
+Every configuration problem ends in one line on stderr naming the variable or endpoint
+and the fix (exit code 2), never in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+
+from taxi_platform.settings import REPO_ROOT, ConfigError, missing_in_aws
+from taxi_platform_dev.domains import tool_modules
+from taxi_platform_dev.local.stack import Stack
+
+
+def _stack_command(args: argparse.Namespace) -> int:
+    stack = Stack()
+    if args.action == "up":
+        stack.up()
+    elif args.action == "down":
+        stopped = stack.down()
+        print("stopped: " + ", ".join(stopped) if stopped else "nothing was running")
+    elif args.action == "status":
+        print("\n".join(stack.status_lines()))
+        return 0 if stack.is_up() else 3
+    elif args.action == "env":
+        if not stack.is_up():
+            raise ConfigError(
+                "the local stack is not running: start it with `taxi-platform stack up`"
+            )
+        print(stack.export_lines())
+    return 0
+
+
+def _default_signals() -> None:
+    """Run a child with default SIGINT/SIGTERM even when we were started in the background."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _dev_command(args: argparse.Namespace) -> int:
+    from taxi_platform_dev.bi.grafana_local import grafana_hint
+    from taxi_platform_dev.local.services import start_companions
+
+    stack = Stack()
+    stack.up()
+    start_companions(stack)
+    env = {**os.environ, **stack.env()}
+    print(grafana_hint(env["TAXI_BI_READER_URL"], stack.home / "grafana"))
+    print(f"Dagster UI on http://127.0.0.1:{args.port} — Ctrl+C stops Dagster and the stack")
+    dagster = subprocess.Popen(
+        [
+            *("dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml")),
+            *("-h", "127.0.0.1", "-p", str(args.port)),
+        ],
+        env=env,
+        cwd=REPO_ROOT,
+        preexec_fn=_default_signals,
+        start_new_session=True,
+    )
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        dagster.wait()
+    except KeyboardInterrupt:
+        print("stopping Dagster …")
+    finally:
+        if dagster.poll() is None:
+            os.killpg(dagster.pid, signal.SIGTERM)
+            try:
+                dagster.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(dagster.pid, signal.SIGKILL)
+                dagster.wait()
+        stopped = stack.down()
+        print("stopped: " + ", ".join(["dagster dev", *stopped]))
+    return 0
+
+
+def _demo_command(args: argparse.Namespace) -> int:
+    from taxi_platform_dev.demo import run_demo
+
+    return run_demo(keep=args.keep, days=args.days)
+
+
+def _check_config_command(args: argparse.Namespace) -> int:
+    if args.connect:
+        from taxi_platform.resources.wiring import build_resources
+        from taxi_platform_dev.deploy.connectivity import probe_all
+
+        probes = probe_all(build_resources())
+        print("\n".join(probe.line() for probe in probes))
+        return 0 if all(probe.ok for probe in probes) else 2
+    missing = missing_in_aws()
+    if missing:
+        raise ConfigError(
+            f"aws mode needs {', '.join(missing)}: export them (README, Configuration)"
+        )
+    print("aws configuration complete")
+    return 0
+
+
+def _aws_command(args: argparse.Namespace) -> int:
+    from taxi_platform_dev.deploy.aws_env import export_lines, stack_outputs
+
+    print(export_lines(stack_outputs(args.stack, args.region)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="taxi-platform", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    stack = sub.add_parser("stack", help="the embedded local stack (PostgreSQL, moto)")
+    stack.add_argument("action", choices=["up", "down", "status", "env"])
+    stack.set_defaults(func=_stack_command)
+
+    dev = sub.add_parser("dev", help="stack + simulators + `dagster dev` on 127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000)
+    dev.set_defaults(func=_dev_command)
+
+    demo = sub.add_parser("demo", help="run every asset end to end on a fresh local stack")
+    demo.add_argument("--keep", action="store_true", help="leave the demo stack running")
+    demo.add_argument(
+        "--days", type=int, default=1, help="days of counters and click logs to simulate (1-31)"
+    )
+    demo.set_defaults(func=_demo_command)
+
+    check = sub.add_parser("check-config", help="report variables aws mode lacks")
+    check.add_argument(
+        "--connect",
+        action="store_true",
+        help="reach every service the settings name (read only), one line each",
+    )
+    check.set_defaults(func=_check_config_command)
+
+    aws = sub.add_parser("aws", help="the aws environment from a deployed infra/aws stack")
+    aws.add_argument("action", choices=["env"], help="print its variables as export lines")
+    aws.add_argument("--stack", required=True, help="CloudFormation stack name")
+    aws.add_argument("--region", help="the stack's region (default: AWS_REGION)")
+    aws.set_defaults(func=_aws_command)
+
+    simulate = sub.add_parser("simulate", help="simulators of the company's data sources")
+    simulators = simulate.add_subparsers(dest="simulator", required=True)
+    for simulator in tool_modules("simulator"):
+        simulator.add_cli(simulators)
+
+    from taxi_platform_dev.bi.cli import add_cli as add_bi_cli
+
+    bi = sub.add_parser("bi", help="BI over the marts: the Superset bundle, a local Superset")
+    add_bi_cli(bi.add_subparsers(dest="bi_command", required=True))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"taxi-platform: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Each domain's tooling, one subpackage per domain, found by looking, never listed.
+
+A domain package may hold any of:
+- `simulator.py` with `add_cli(subparsers)`: mounted under `taxi-platform simulate`;
+- `companion.py` with `start(stack)`: a background process `dev` and `demo` start beside the
+  stack (idempotent, registered with the stack so `stack down` stops it);
+- `demo.py` with `plan(days) -> DemoPlan`: what the demo simulates before the domain's assets
+  run and which partitions it materializes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+
+# Progress is printed by the tooling itself; Dagster's console log stays at warnings.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+# One demo run: a partition key, a (first, last) range run as one backfill-style run, or None
+# for an unpartitioned asset.
+RunPartition = str | tuple[str, str] | None
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    """One domain's part of the demo; the demo walks the asset graph and consults it.
+
+    `order`: the domain's assets in the order the demo should run them when the graph allows
+    several; `partitions`: per asset key, the runs to make (absent: one unpartitioned run);
+    `prepare`: per asset key, called once before that asset's first run (simulating its
+    sources); `prepared`: assets that a `prepare` materializes itself, skipped by the walk.
+    """
+
+    order: Sequence[str] = ()
+    partitions: Mapping[str, Callable[[], Sequence[RunPartition]]] = field(default_factory=dict)
+    prepare: Mapping[str, Callable[[], None]] = field(default_factory=dict)
+    prepared: frozenset[str] = frozenset()
+
+
+def domain_names() -> list[str]:
+    return sorted(info.name for info in pkgutil.iter_modules(__path__) if info.ispkg)
+
+
+def tool_modules(kind: str) -> list[ModuleType]:
+    """The `kind` module (`simulator`, `companion`, `demo`) of every domain that has one."""
+    names = [f"{__name__}.{domain}.{kind}" for domain in domain_names()]
+    return [importlib.import_module(name) for name in names if importlib.util.find_spec(name)]

@@ -1,0 +1,1 @@
+"""Clicks tooling: bronze days written straight from the log simulator, and the demo."""

@@ -1,0 +1,74 @@
+"""Demo steps of the gold domain: simulated days of click logs through Silver and the marts.
+
+The days are the latest UTC days (as many as the demo simulates) whose 24 bronze hour objects
+are in the lake: the days the logs domain's demo step carried from the log API simulator to
+`api_logs`. When the lake holds no complete day (that step has not run), `prepare` writes one
+itself from the simulator, at the seed's rate (100 records per 3 minutes, 48,000 a day),
+exactly as bronze lays it out. Silver runs per day; the marts take all days in one Spark run.
+"""
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+import boto3
+
+from taxi_platform.defs.clicks.click_events import day_hours
+from taxi_platform.defs.clicks.mart_tables import MART_NAMES
+from taxi_platform_dev.domains import DemoPlan
+from taxi_platform_dev.domains.clicks.simulated_bronze import write_hours
+from taxi_platform_dev.domains.logs.simulator import LogApiSimulator, SimulatorConfig
+
+FALLBACK_DAY = date(2026, 3, 1)
+_HOUR_OBJECT = re.compile(r"^logs/(\d{4})/(\d{2})/(\d{2})/\d{2}/api_logs\.jsonl\.gz$")
+
+
+def complete_days(keys: Iterable[str]) -> list[date]:
+    """UTC days with all 24 hour objects among the lake keys, ascending."""
+    hours = Counter(
+        date(*map(int, match.groups())) for match in map(_HOUR_OBJECT.match, keys) if match
+    )
+    return sorted(day for day, count in hours.items() if count == 24)
+
+
+def _bronze_keys() -> list[str]:
+    client = boto3.client("s3", region_name=os.environ["AWS_REGION"])
+    pages = client.get_paginator("list_objects_v2").paginate(
+        Bucket=os.environ["TAXI_LAKE_BUCKET"], Prefix="logs/"
+    )
+    return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+
+
+def demo_days(days: int) -> list[str]:
+    return [day.isoformat() for day in complete_days(_bronze_keys())[-days:]]
+
+
+def prepare_days(days: int) -> None:
+    """Use the logs demo's days, or write a simulated day of bronze when there is none."""
+    if found := demo_days(days):
+        print(f"    bronze days {found[0]} … {found[-1]} found in the lake", flush=True)
+        return
+    start = datetime(FALLBACK_DAY.year, FALLBACK_DAY.month, FALLBACK_DAY.day, tzinfo=UTC)
+    simulator = LogApiSimulator(SimulatorConfig(start=start))
+    client = boto3.client("s3", region_name=os.environ["AWS_REGION"])
+    written = write_hours(
+        client, os.environ["TAXI_LAKE_BUCKET"], simulator, day_hours(FALLBACK_DAY)
+    )
+    print(
+        f"    no bronze day in the lake: simulated {FALLBACK_DAY} "
+        f"({sum(written.values()):,} records in 24 hour objects)",
+        flush=True,
+    )
+
+
+def plan(days: int) -> DemoPlan:
+    def marts() -> list[tuple[str, str]]:
+        found = demo_days(days)
+        return [(found[0], found[-1])]  # the four marts of every day in one Spark run
+
+    return DemoPlan(
+        partitions={"click_events": lambda: demo_days(days), MART_NAMES[0]: marts},
+        prepare={"click_events": lambda: prepare_days(days)},
+    )

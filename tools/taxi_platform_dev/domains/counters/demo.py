@@ -1,0 +1,127 @@
+"""Demo steps of the counters domain: simulated business days, then every counters asset.
+
+The collectors are replayed at simulated times: each day's traffic is written hour by hour
+by the simulator's own writers, and after each hour a real Dagster run of
+`zone_hourly_activity_log` takes the snapshot with `clock_at` set to that hour (25 runs for
+the first day, 24 for each next one, visible in the demo instance). Each day but the last is
+closed at 03:00 the next morning by a real `daily_zone_stats` run at that simulated instant
+(row + lossless reset), before the next day's traffic, as the 03:00 schedule would. The steps
+then take a live snapshot, compute every simulated hour's diff in one single-run backfill,
+refresh the live view (the last day's counters are "today" in Grafana), and materialize the
+days' rows: the closed days are rebuilt from the reset ledger (a reset never runs twice), the
+last one is closed now. The days are fixed (seed 0, from 2025-08-25); the
+background simulator that `demo` and `dev` start (`companion.py`) adds live traffic on top.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import boto3
+import dagster as dg
+
+from taxi_platform.defs.counters.items import ZONE_KEY, CounterTables
+from taxi_platform.defs.counters.stats import CUTOFF_HOUR
+from taxi_platform.settings import timezone, zones_csv_default
+from taxi_platform_dev.domains import QUIET, DemoPlan
+from taxi_platform_dev.domains.counters.simulator import (
+    TrafficModel,
+    add_count,
+    apply_increments,
+    load_zone_rows,
+    put_assignments,
+)
+
+DAY = date(2025, 8, 25)  # seed 000's example day: the first simulated day
+SEED = 0
+HOUR = timedelta(hours=1)
+CLOSE_AFTER = timedelta(seconds=30)  # the 03:00 run closes the day just after the snapshot
+
+
+def day_start(day: date = DAY) -> datetime:
+    return datetime(day.year, day.month, day.day, CUTOFF_HOUR, tzinfo=ZoneInfo(timezone()))
+
+
+def simulated_days(days: int) -> list[date]:
+    return [DAY + timedelta(days=i) for i in range(days)]
+
+
+def simulate_days(days: int) -> None:
+    """Traffic of `days` business days from `DAY`, a snapshot after every hour, each day but
+    the last closed at 03:00 the next morning."""
+    from taxi_platform.defs.counters.activity_log import zone_hourly_activity_log
+    from taxi_platform.defs.counters.daily_stats import daily_zone_stats
+    from taxi_platform.resources.wiring import build_resources
+
+    model = TrafficModel(load_zone_rows(zones_csv_default()), SEED)
+    client = boto3.client("dynamodb")
+    tables = CounterTables()
+    resources = build_resources()
+    _counters_after_a_reset(client, tables, model.zones)
+    dispatches = pickups = rows = 0
+
+    def at_clock(assets, at: datetime, **kwargs) -> dg.ExecuteInProcessResult:
+        [asset] = assets
+        config = {asset.op.name: {"config": {"clock_at": at.isoformat()}}}
+        return dg.materialize(
+            assets,
+            instance=instance,
+            resources=resources,
+            run_config={**QUIET, "ops": config},
+            **kwargs,
+        )
+
+    with dg.DagsterInstance.get() as instance:
+        for number, day in enumerate(simulated_days(days)):
+            for hour in range(0 if number == 0 else 1, 25):
+                at = day_start(day) + hour * HOUR
+                if hour:
+                    batch = model.increments(at - HOUR, at)
+                    apply_increments(client, batch, tables)
+                    dispatches += sum(e["dispatch"] for e in batch)
+                    pickups += sum(e["pickup"] for e in batch)
+                result = at_clock([zone_hourly_activity_log], at)
+                [snapshot] = result.asset_materializations_for_node("zone_hourly_activity_log")
+                rows += snapshot.metadata["dagster/row_count"].value
+            if number < days - 1:  # the last day stays open: the live view shows it
+                closing = day_start(day) + 24 * HOUR + CLOSE_AFTER
+                at_clock([daily_zone_stats], closing, partition_key=day.isoformat())
+                print(f"    {day}: 24 hours replayed, closed at 03:00", flush=True)
+    end = day_start(DAY) + days * 24 * HOUR
+    put_assignments(client, model.assignments(end), tables.destination)
+    closed = f", {days - 1} day(s) closed at 03:00" if days > 1 else ""
+    print(
+        f"    simulated {day_start():%Y-%m-%d %H:%M} + {days * 24} h: {dispatches} dispatches, "
+        f"{pickups} pickups in {len(model.zones)} zones; {days * 24 + 1} hourly snapshots "
+        f"replayed ({rows} rows){closed}",
+        flush=True,
+    )
+
+
+def _counters_after_a_reset(client, tables: CounterTables, zones: list[str]) -> None:
+    """Every zone's items at 0, as the daily reset leaves them (it subtracts, never deletes),
+    so the first snapshot is a baseline for every zone."""
+    for table in (tables.zone_dispatch, tables.pickup):
+        for zone in zones:
+            add_count(client, table, ZONE_KEY, zone, 0)
+    apply_increments(client, [], tables)  # creates both totals at 0
+
+
+def plan(days: int) -> DemoPlan:
+    last_hour = day_start(DAY) + (days * 24 - 1) * HOUR
+    hours = (f"{day_start():%Y-%m-%d-%H:%M}", f"{last_hour:%Y-%m-%d-%H:%M}")
+    return DemoPlan(
+        # The live view before the days' close: the last day's counters are "today" in Grafana.
+        order=[
+            "zone_hourly_activity_log",
+            "zone_diff_stats",
+            "live_zone_counters",
+            "daily_zone_stats",
+        ],
+        partitions={
+            "zone_diff_stats": lambda: [hours],  # one single-run backfill of every hour
+            "daily_zone_stats": lambda: [day.isoformat() for day in simulated_days(days)],
+        },
+        prepare={"zone_hourly_activity_log": lambda: simulate_days(days)},
+    )

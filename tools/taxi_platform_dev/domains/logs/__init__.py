@@ -1,0 +1,1 @@
+"""Log tooling: the log API simulator, its companion, the demo's replayed days."""

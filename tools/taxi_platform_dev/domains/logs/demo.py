@@ -1,0 +1,83 @@
+"""Demo steps of the logs domain: simulated days from the log API to bronze hours.
+
+The landing schedule would need a day to poll a day, so the demo replays it: a log API
+simulator whose window 0 starts at `DAY` 00:00 UTC (seed rate, 100 records per window, a
+few faults of every kind) serves the days' windows (480 a day) over HTTP, and one landing
+run fetches them with `?window=k`, storing each as if polled on schedule (`landing`
+replay). Then `api_logs` builds each day's 24 hours in one run (with its checks). The simulator runs
+in this process on a free port, with the stack's key; the `log_api` companion that `demo`
+starts serves the present and is left to the schedule.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+from cryptography.fernet import Fernet
+
+from taxi_platform.defs.logs.landing import api_logs_landing
+from taxi_platform.resources.log_api import LogApiResource
+from taxi_platform.resources.wiring import build_resources
+from taxi_platform_dev.domains import QUIET, DemoPlan
+from taxi_platform_dev.domains.logs.simulator import (
+    FAULT_KINDS,
+    FaultPlan,
+    LogApiSimulator,
+    SimulatorConfig,
+    start_in_thread,
+)
+
+DAY = date(2026, 3, 1)  # the gold demo's day too
+WINDOWS = 480  # 24 h / 3 min
+FAULTS = FaultPlan(kinds=frozenset(FAULT_KINDS), rate=0.01)
+
+
+def simulated_days(days: int) -> list[date]:
+    return [DAY + timedelta(days=i) for i in range(days)]
+
+
+def land_days(days: int) -> None:
+    """Replay the days' windows from an in-process simulator into landing (one run)."""
+    windows = WINDOWS * days
+    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
+    simulator = LogApiSimulator(SimulatorConfig(start=start, faults=FAULTS))
+    url, stop = start_in_thread(simulator, Fernet(os.environ["TAXI_LOG_FERNET_KEY"]))
+    resources = {
+        **build_resources(),
+        "log_api": LogApiResource(url=f"{url}/logs", fernet_key=dg.EnvVar("TAXI_LOG_FERNET_KEY")),
+    }
+    config = {"replay_first_window": 0, "replay_last_window": windows - 1}
+    started = time.monotonic()
+    try:
+        with dg.DagsterInstance.get() as instance:
+            result = dg.materialize(
+                [api_logs_landing],
+                instance=instance,
+                resources=resources,
+                run_config={**QUIET, "ops": {"api_logs_landing": {"config": config}}},
+            )
+    finally:
+        stop()
+    [landed] = result.asset_materializations_for_node("api_logs_landing")
+    faulty = sum(bool(simulator.window(k).faults) for k in range(windows))
+    print(
+        f"    landed {landed.metadata['batches_landed'].value} batches of {days} day(s) from "
+        f"{DAY} ({landed.metadata['bytes'].value / 1e6:.1f} MB, {faulty} with injected "
+        f"faults) in {time.monotonic() - started:.1f}s",
+        flush=True,
+    )
+
+
+def plan(days: int) -> DemoPlan:
+    return DemoPlan(
+        partitions={
+            "api_logs": lambda: [
+                (f"{day:%Y-%m-%d}-00:00", f"{day:%Y-%m-%d}-23:00") for day in simulated_days(days)
+            ]
+        },
+        prepare={"api_logs": lambda: land_days(days)},
+        prepared=frozenset({"api_logs_landing"}),
+    )

@@ -1,0 +1,64 @@
+"""A moto server subprocess: S3 and DynamoDB over HTTP on 127.0.0.1.
+
+Why a server and not moto's in-process mocks: the platform talks to it with plain boto3
+through `AWS_ENDPOINT_URL`, exactly as it talks to AWS, from every Dagster process.
+moto keeps its data in memory: stopping the stack forgets the lake and the counters.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+
+from taxi_platform_dev.local.processes import wait_for_port
+
+DYNAMODB_KEYS = {
+    "TAXI_PICKUP_TABLE": ("pickup-zone-dynamodb-s", "zone_id"),
+    "TAXI_FLAG_TABLE": ("flag-dynamodb-s", "counter_type"),
+    "TAXI_ZONE_DISPATCH_TABLE": ("zone-count-dynamodb", "zone_id"),
+    "TAXI_DESTINATION_TABLE": ("taxi-destination-dynamodb", "taxi_id"),
+}
+
+
+def start_moto(home: Path, port: int) -> int:
+    """Start `moto_server` in its own session (so Ctrl+C in a shell does not reach it)."""
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / "moto.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    wait_for_port(port, 30, "moto server", log)
+    return process.pid
+
+
+def create_resources(
+    endpoint: str, region: str, bucket: str, tables: dict[str, str] | None = None
+) -> None:
+    """The bucket and the four DynamoDB tables of DESIGN §4 (idempotent)."""
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+    )
+    s3 = session.client("s3", endpoint_url=endpoint)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if bucket not in existing:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    dynamodb = session.client("dynamodb", endpoint_url=endpoint)
+    present = set(dynamodb.list_tables()["TableNames"])
+    for variable, (default_name, key) in DYNAMODB_KEYS.items():
+        name = (tables or {}).get(variable, default_name)
+        if name in present:
+            continue
+        dynamodb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )

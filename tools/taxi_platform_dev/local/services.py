@@ -1,0 +1,14 @@
+"""Companions started beside the stack for `dev` and `demo`: every domain's `companion.start`.
+
+Each starts a process and registers its PID with the stack so `stack down` stops it.
+"""
+
+from __future__ import annotations
+
+from taxi_platform_dev.domains import tool_modules
+from taxi_platform_dev.local.stack import Stack
+
+
+def start_companions(stack: Stack) -> None:
+    for companion in tool_modules("companion"):
+        companion.start(stack)

@@ -1,0 +1,240 @@
+"""The embedded stack's lifecycle: `up`, `down`, `status`, `env`.
+
+State (ports, PIDs, generated passwords and the Fernet key) lives in `stack.json` inside
+the stack folder, readable only by its owner; `env` turns it into the DESIGN §3 variables.
+`up` is idempotent and serialised by a lock file, so a second `up` finds the first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import shlex
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from cryptography.fernet import Fernet
+
+from taxi_platform.settings import INFRA_DIR, REPO_ROOT, SETTINGS, zones_csv_default
+from taxi_platform_dev.local.moto import create_resources, start_moto
+from taxi_platform_dev.local.postgres import EmbeddedPostgres
+from taxi_platform_dev.local.processes import choose_port, pid_alive, terminate
+
+ROLES = ("postgres", "spark_writer", "stats_writer", "gold_writer", "bi_reader", "dagster")
+WRITERS = {  # variable → (role, database, DDL file)
+    "TAXI_POSTGRES_URL": ("spark_writer", "postgres", "postgres.sql"),
+    "TAXI_DAILY_STATS_URL": ("stats_writer", "daily_stats_db", "daily_stats_db.sql"),
+    "TAXI_GOLD_URL": ("gold_writer", "gold", "gold.sql"),
+}
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("TAXI_STACK_HOME") or REPO_ROOT / ".stack").resolve()
+
+
+@dataclass
+class Stack:
+    """The embedded stack rooted at `home` (default `.stack/` in the repository)."""
+
+    home: Path = field(default_factory=default_home)
+    say: Callable[[str], None] = print
+
+    @property
+    def state_file(self) -> Path:
+        return self.home / "stack.json"
+
+    @property
+    def postgres(self) -> EmbeddedPostgres:
+        return EmbeddedPostgres(self.home / "postgres")
+
+    def load(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.state_file.read_text())
+        except FileNotFoundError:
+            return {}
+
+    def _save(self, state: dict[str, Any]) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.touch(mode=0o600)
+        tmp.write_text(json.dumps(state, indent=2))
+        tmp.replace(self.state_file)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.home.mkdir(parents=True, exist_ok=True)
+        with (self.home / "stack.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def running(self, state: dict[str, Any] | None = None) -> dict[str, bool]:
+        state = self.load() if state is None else state
+        return {
+            name: pid_alive(state.get(name, {}).get("pid"))
+            for name in ("postgres", "moto")
+            if state.get(name)
+        }
+
+    def is_up(self) -> bool:
+        alive = self.running()
+        return bool(alive) and all(alive.values()) and len(alive) == 2
+
+    def up(self) -> dict[str, Any]:
+        """Start what is not running; a no-op (with a message) when everything already is."""
+        with self._locked():
+            state = self.load()
+            if self.is_up():
+                self.say(f"stack already running in {self.home} (`taxi-platform stack status`)")
+                return state
+            state.setdefault("passwords", {r: secrets.token_urlsafe(18) for r in ROLES})
+            state.setdefault("fernet_key", Fernet.generate_key().decode())
+            self._up_postgres(state)
+            self._up_moto(state)
+            self._up_dagster_home()
+            self._save(state)
+            self.say(f'stack ready in {self.home}: eval "$(taxi-platform stack env)" to use it')
+            return state
+
+    def _up_postgres(self, state: dict[str, Any]) -> None:
+        pg = self.postgres
+        passwords = state["passwords"]
+        if not pg.initialized():
+            self.say("initialising PostgreSQL data folder …")
+            pg.init(passwords["postgres"])
+        if pid_alive(pg.pid()) and state.get("postgres"):
+            state["postgres"]["pid"] = pg.pid()
+            return
+        port = choose_port("TAXI_STACK_PG_PORT", state.get("postgres", {}).get("port"))
+        started = time.monotonic()
+        pid = pg.start(port)
+        state["postgres"] = {"pid": pid, "port": port}
+        script = "".join(f"\\set {role}_password '{passwords[role]}'\n" for role in ROLES[1:])
+        pg.psql(
+            port, passwords["postgres"], script + (INFRA_DIR / "postgres/roles.sql").read_text()
+        )
+        for variable, (_, _, ddl) in WRITERS.items():
+            with psycopg.connect(self._urls(state)[variable], autocommit=True) as conn:
+                conn.execute((INFRA_DIR / "postgres" / ddl).read_text())
+        self.say(
+            f"PostgreSQL ready on 127.0.0.1:{port} (pid {pid}, {time.monotonic() - started:.1f}s)"
+        )
+
+    def _up_moto(self, state: dict[str, Any]) -> None:
+        if pid_alive(state.get("moto", {}).get("pid")):
+            return
+        port = choose_port("TAXI_STACK_MOTO_PORT", state.get("moto", {}).get("port"))
+        started = time.monotonic()
+        pid = start_moto(self.home / "moto", port)
+        state["moto"] = {"pid": pid, "port": port}
+        env = self.env(state)
+        create_resources(
+            env["AWS_ENDPOINT_URL"],
+            env["AWS_REGION"],
+            env["TAXI_LAKE_BUCKET"],
+            {k: v for k, v in env.items() if k.endswith("_TABLE")},
+        )
+        self.say(
+            f"moto (S3, DynamoDB) ready on 127.0.0.1:{port} (pid {pid}, "
+            f"{time.monotonic() - started:.1f}s)"
+        )
+
+    def _up_dagster_home(self) -> None:
+        home = self.home / "dagster_home"
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(INFRA_DIR / "dagster" / "dagster.yaml", home / "dagster.yaml")
+
+    def down(self) -> list[str]:
+        """Stop every process the stack started, by PID; returns what was stopped."""
+        stopped: list[str] = []
+        with self._locked():
+            state = self.load()
+            pg = self.postgres
+            pid = pg.pid() or state.get("postgres", {}).get("pid")
+            if pid_alive(pid):
+                pg.stop()
+                if pid_alive(pid):
+                    terminate(pid)
+                stopped.append(f"postgres (pid {pid})")
+            for name in ("moto", *state.get("extra_processes", {})):
+                entry = state.get(name) or state.get("extra_processes", {}).get(name, {})
+                if pid_alive(entry.get("pid")):
+                    terminate(entry["pid"])
+                    stopped.append(f"{name} (pid {entry['pid']})")
+            for name in ("postgres", "moto"):
+                state.get(name, {}).pop("pid", None)
+            state.pop("extra_processes", None)
+            if state:
+                self._save(state)
+        return stopped
+
+    def register_process(self, name: str, pid: int, port: int | None = None) -> None:
+        """Record a process started beside the stack (e.g. the log API simulator) for `down`."""
+        with self._locked():
+            state = self.load()
+            state.setdefault("extra_processes", {})[name] = {"pid": pid, "port": port}
+            self._save(state)
+
+    def _urls(self, state: dict[str, Any]) -> dict[str, str]:
+        port = state["postgres"]["port"]
+        pw = state["passwords"]
+
+        def url(role: str, database: str) -> str:
+            return f"postgresql://{role}:{pw[role]}@127.0.0.1:{port}/{database}"
+
+        urls = {var: url(role, db) for var, (role, db, _) in WRITERS.items()}
+        urls["TAXI_BI_READER_URL"] = url("bi_reader", "daily_stats_db")
+        urls["DAGSTER_PG_URL"] = url("dagster", "dagster")
+        return urls
+
+    def env(self, state: dict[str, Any] | None = None) -> dict[str, str]:
+        """The DESIGN §3 variables for this stack (empty when it was never started)."""
+        state = self.load() if state is None else state
+        if not state.get("postgres") or not state.get("moto"):
+            return {}
+        endpoint = f"http://127.0.0.1:{state['moto']['port']}"
+        defaults = {
+            name: s.default
+            for name, s in SETTINGS.items()
+            if s.default is not None and not name.startswith("AWS_")
+        }
+        env = {
+            **defaults,
+            "TAXI_PLATFORM_ENV": "local",
+            "AWS_REGION": "ap-northeast-2",
+            "AWS_DEFAULT_REGION": "ap-northeast-2",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ENDPOINT_URL_S3": endpoint,
+            "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+            **self._urls(state),
+            "TAXI_LOG_FERNET_KEY": state["fernet_key"],
+            "TAXI_ZONES_URL": zones_csv_default(),
+            "DAGSTER_HOME": str(self.home / "dagster_home"),
+        }
+        log_api = state.get("extra_processes", {}).get("log_api")
+        if log_api and log_api.get("port"):
+            env["TAXI_LOG_API_URL"] = f"http://127.0.0.1:{log_api['port']}/logs"
+        return env
+
+    def export_lines(self) -> str:
+        return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in self.env().items())
+
+    def status_lines(self) -> list[str]:
+        state = self.load()
+        lines = [f"stack folder: {self.home}"]
+        for name in ("postgres", "moto", *state.get("extra_processes", {})):
+            entry = state.get(name) or state.get("extra_processes", {}).get(name) or {}
+            alive = pid_alive(entry.get("pid"))
+            where = f"127.0.0.1:{entry['port']}" if entry.get("port") else "-"
+            pid = entry.get("pid", "-")
+            lines.append(f"{name:<10} {'running' if alive else 'stopped':<8} pid {pid} {where}")
+        return lines
