@@ -8,7 +8,8 @@ rows/s / baseline rows/s (above 1: ours is faster).
 
 - daily partition: a Dagster run (in process) of `daily_zone_stats` for a fresh business day
   over counters of all 260 distinct TLC zone names (265 LocationIDs), i.e. read, pending
-  ledger, 522 conditional `ADD count -n` updates, row + ledger commit. Beside it, seed 000's
+  ledger, 522 conditional `ADD count -n` updates, row + ledger commit. Beside it, the old stats
+  script's
   script: scan, INSERT the row, then `SET count = 0` item by item (lossy, no ledger).
 - snapshot insert: `write_snapshot` (delete + COPY in one transaction) against one INSERT per
   row in one transaction, for one 5-minute snapshot (260 rows) and for a day of them
@@ -63,7 +64,7 @@ def daily_partition(resources, model, repeat: int) -> list[float]:
 
 
 def seed_way_daily(db, model, repeat: int) -> list[float]:
-    """Seed 000's `sync_and_reset_daily_stats.py`: scan, insert, then reset to zero."""
+    """The old stats script's `sync_and_reset_daily_stats.py`: scan, insert, then reset to zero."""
     import boto3
 
     from taxi_platform.defs.counters.items import parse_flag_counts, parse_zone_counts

@@ -9,7 +9,8 @@ ends with the bytes of one gzip object; setup (generation, encryption) is not ti
     project   taxi_platform.defs.logs.codec: decrypt_batch, compress_records (validates every
               record, numpy over the batch), encode_hour_object (canonical JSON lines,
               sorted, one gzip call at GZIP_LEVEL)
-    seed      seed 002 as written: per record dict copy, b64uuid per id half, method map,
+    seed      the old log ETL's code as written: per record dict copy,
+              b64uuid per id half, method map,
               inDate via datetime, json.dumps, one GzipFile.write per line (gzip level 9,
               GzipFile's default); no validation. Run a second time at GZIP_LEVEL to show
               how much of the gain is the gzip level alone.

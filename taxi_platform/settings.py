@@ -1,6 +1,6 @@
 """The configuration catalogue: every environment variable the platform reads, in one place.
 
-Why a catalogue: DESIGN §3 fixes one switch (`TAXI_PLATFORM_ENV`) and a table of variables.
+Why a catalogue: one switch (`TAXI_PLATFORM_ENV`) and a table of variables configure everything.
 Keeping them here lets the wiring, the `stack env` printer, the README table and the
 configuration errors agree. Nothing here reads a secret's value: wiring passes `dg.EnvVar`
 so Dagster resolves it at run time and the UI shows only the variable's name.
@@ -18,7 +18,7 @@ ENV_SWITCH = "TAXI_PLATFORM_ENV"
 ENVIRONMENTS = ("local", "aws")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+DATA_DIR = Path(__file__).resolve().parent / "data"  # reference data shipped with the code
 SPARK_JOBS_DIR = REPO_ROOT / "spark" / "jobs"
 SPARK_CONF_DIR = REPO_ROOT / "spark" / "conf"
 INFRA_DIR = REPO_ROOT / "infra"
@@ -145,5 +145,6 @@ def timezone() -> str:
 
 
 def zones_csv_default() -> str:
-    """The TLC zone table the local stack and tests read: shared/data, never a committed copy."""
-    return str(SHARED_DATA / "taxi_zone_lookup.csv")
+    """The TLC zone table shipped with the code (`data/SOURCES.md`): what the local stack, the
+    simulators and the tests read unless `TAXI_ZONES_URL` says otherwise."""
+    return str(DATA_DIR / "taxi_zone_lookup.csv")

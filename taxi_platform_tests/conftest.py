@@ -12,7 +12,7 @@ import pytest
 
 from taxi_platform.resources.spark import spark_environment
 from taxi_platform.resources.wiring import build_resources
-from taxi_platform.settings import SHARED_DATA
+from taxi_platform.settings import zones_csv_default
 from taxi_platform_dev.local.stack import Stack
 
 
@@ -78,10 +78,7 @@ def gold_db(live):
 
 @pytest.fixture(scope="session")
 def zone_csv() -> Path:
-    path = SHARED_DATA / "taxi_zone_lookup.csv"
-    if not path.exists():
-        pytest.skip(f"{path} is missing (shared reference data)")
-    return path
+    return Path(zones_csv_default())
 
 
 @pytest.fixture(scope="session")

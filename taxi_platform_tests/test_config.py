@@ -40,7 +40,7 @@ def test_secrets_are_env_vars_never_values(monkeypatch):
     assert resources["gold_db"].url == "TAXI_GOLD_URL"  # the variable's name, not its value
     assert resources["spark"].input_mode == "s3a"
     assert build_resources("local")["spark"].input_mode == "stage"
-    # No ../shared/data on an AWS host: the zone table defaults to TLC's published CSV there.
+    # An AWS host reads the zone table from TLC's published CSV, not the copy in the package.
     monkeypatch.delenv("TAXI_ZONES_URL", raising=False)
     assert build_resources("aws")["reference"].zones_location() == TLC_ZONES_URL
     assert build_resources("local")["reference"].zones_location().endswith("taxi_zone_lookup.csv")

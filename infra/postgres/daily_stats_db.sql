@@ -1,8 +1,8 @@
--- Database `daily_stats_db`: DynamoDB counters (seeds 000/001). Owner: stats_writer.
+-- Database `daily_stats_db`: DynamoDB counters (the old stats scripts and Grafana collector). Owner: stats_writer.
 -- Applied by `taxi-platform stack up` and by PostgresResource on first use: idempotent.
 -- The `taxi_platform.counters` assets write every table; Grafana reads them as bi_reader.
 
--- One row per business day D = [D 03:00, D+1 03:00) Asia/Seoul (DESIGN §5), rebuilt from
+-- One row per business day D = [D 03:00, D+1 03:00) Asia/Seoul (the counters' business day), rebuilt from
 -- counter_reset_ledger on a re-run, so it never needs the (already reset) counters again.
 CREATE TABLE IF NOT EXISTS daily_zone_stats (
     stat_date             date PRIMARY KEY,
@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS zone_hourly_activity_log (
     PRIMARY KEY (captured_at, zone_id)
 );
 
--- The lossless daily reset (DESIGN §4): per business day what was read and then subtracted
+-- The lossless daily reset: per business day what was read and then subtracted
 -- (`ADD count -n`). Written 'pending' before DynamoDB is touched, 'applied' (with reset_at,
 -- taken after the last UpdateItem returned) in the transaction that writes daily_zone_stats.
 CREATE TABLE IF NOT EXISTS counter_resets (
@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS counter_reset_ledger (
     PRIMARY KEY (stat_date, zone_id)
 );
 
--- Grafana's live panels (seed 001), each table replaced whole every minute in one transaction.
+-- Grafana's live panels (the old Grafana setup), each table replaced whole every minute in one transaction.
 CREATE TABLE IF NOT EXISTS live_zone_counters (
     zone_id        text PRIMARY KEY,
     dispatch_count bigint NOT NULL,

@@ -1,4 +1,4 @@
--- Database `gold`: the BI marts of seed 004, columns and keys exactly as there. Owner: gold_writer.
+-- Database `gold`: the BI marts of the old Gold layer, columns and keys exactly as there. Owner: gold_writer.
 CREATE TABLE IF NOT EXISTS mart_session_analysis (
     session_id           text NOT NULL,
     event_date           date NOT NULL,

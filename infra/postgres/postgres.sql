@@ -1,4 +1,4 @@
--- Database `postgres`: Spark zone models (seed 003) and the TLC zone table. Owner: spark_writer.
+-- Database `postgres`: Spark zone models (the old ec2-spark job) and the TLC zone table. Owner: spark_writer.
 CREATE TABLE IF NOT EXISTS taxi_zones (
     location_id  integer PRIMARY KEY,
     borough      text NOT NULL,

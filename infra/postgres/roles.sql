@@ -1,4 +1,4 @@
--- Databases and roles of DESIGN §4: one writer role per database, one read-only bi_reader.
+-- Databases and roles: one writer role per database, one read-only bi_reader.
 -- Run as a superuser (or the RDS master user, after `GRANT spark_writer, stats_writer,
 -- gold_writer TO <master>`) with psql variables holding the passwords, e.g.
 --   psql "$ADMIN_URL" -v spark_writer_password=… -v stats_writer_password=… \
@@ -26,7 +26,7 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'gold') \gexec
 SELECT 'CREATE DATABASE dagster OWNER dagster'
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'dagster') \gexec
 
--- Access control by database (seed 000): each writer reaches only its own database.
+-- Access control by database (the old stats script): each writer reaches only its own database.
 REVOKE CONNECT, TEMPORARY ON DATABASE postgres, daily_stats_db, gold, dagster FROM PUBLIC;
 GRANT CONNECT ON DATABASE postgres TO spark_writer, bi_reader;
 GRANT CONNECT ON DATABASE daily_stats_db TO stats_writer, bi_reader;

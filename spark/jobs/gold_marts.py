@@ -1,4 +1,4 @@
-"""The four Gold marts of seed 004 from Silver click events, for a range of UTC days.
+"""The four Gold marts of the old Gold layer from Silver click events, for a range of UTC days.
 
     spark-submit gold_marts.py --start 2026-03-01 --end 2026-03-08 \
         --input <silver parquet> [--input …] --output <dir or s3a://…>

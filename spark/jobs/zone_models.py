@@ -1,4 +1,5 @@
-"""Zone models of seed 003 on NYC TLC Yellow Taxi trips: expected_pickups and adjacent_zones.
+"""Zone models of the old ec2-spark job on NYC TLC Yellow Taxi trips: expected_pickups and
+adjacent_zones.
 
     spark-submit zone_models.py --input 2026-10=<parquet> [--input …] --output <dir or s3a://…>
 

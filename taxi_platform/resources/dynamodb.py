@@ -32,7 +32,7 @@ def from_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
 
 
 class DynamoDBResource(dg.ConfigurableResource):
-    """The four DynamoDB tables of DESIGN §4 and the operations the platform performs on them."""
+    """The four DynamoDB counter tables and the operations the platform performs on them."""
 
     region_name: str | None = None
     pickup_table: str = "pickup-zone-dynamodb-s"

@@ -1,4 +1,4 @@
-"""Log API resource: fetches encrypted batches from the log server (seed 002).
+"""Log API resource: fetches encrypted batches from the log server (the old log ETL).
 
 Why here and not in the asset: timeouts, retries and key handling are I/O policy. The
 Fernet key is read only when a batch is decrypted and is never put into a message.

@@ -1,6 +1,6 @@
 """PostgreSQL resource: one instance per database, psycopg 3, COPY for loads.
 
-Why one instance per database: DESIGN §4 gives each database its own writer role, so a
+Why one instance per database: each database has its own writer role, so a
 resource holds exactly one libpq URI and can never write to another team's database.
 Loads use COPY (not row-by-row INSERT) and partition writes are delete + COPY in one
 transaction, so a re-run or backfill replaces its rows and never duplicates them.

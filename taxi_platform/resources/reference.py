@@ -1,7 +1,8 @@
 """Reference data source: where the TLC zone table is fetched from.
 
 Why a resource: in `aws` mode the table comes from TLC's public CSV (a URL), locally from
-`../shared/data/` (a path); tests and the stack must never need the public internet.
+the copy shipped in `taxi_platform/data/` (a path); tests and the stack never need the
+public internet.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Resource wiring chosen by the one switch, `TAXI_PLATFORM_ENV` (DESIGN §3).
+"""Resource wiring chosen by the one switch, `TAXI_PLATFORM_ENV`.
 
 Both environments use the same resource classes; what differs is the defaults (the local
 stack's Spark runs `local[2]` and stages S3 inputs, AWS's cluster reads `s3a://`) and
@@ -51,7 +51,7 @@ def build_resources(environment: str | None = None) -> dict[str, Any]:
         "log_api": LogApiResource(
             url=configured("TAXI_LOG_API_URL"), fernet_key=configured("TAXI_LOG_FERNET_KEY")
         ),
-        # On AWS there is no ../shared/data: TLC's own published table is the default.
+        # On AWS TLC's own published table is the default; locally the copy shipped in data/.
         "reference": ReferenceDataResource(
             zones_url=configured("TAXI_ZONES_URL")
             or (TLC_ZONES_URL if environment == "aws" else None)

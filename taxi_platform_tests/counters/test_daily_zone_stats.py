@@ -38,7 +38,8 @@ DAY = date(2025, 8, 25)
 ASSETS = [daily_zone_stats, *DAILY_CHECKS]
 ZONE_TABLES = (DEFAULT_TABLES.zone_dispatch, DEFAULT_TABLES.pickup)
 ALL_TABLES = (*ZONE_TABLES, DEFAULT_TABLES.flag)
-# Seed 000's day: 2061 pickups of 8145 dispatches, Midtown Center busiest, Seaport quietest.
+# The old stats script's example day: 2061 pickups of 8145 dispatches, Midtown Center
+# busiest, Seaport quietest.
 SEED_PICKUPS = {
     "Midtown Center": 276,
     "JFK Airport": 270,

@@ -1,4 +1,4 @@
-"""The Grafana live view (seed 001) against the real moto DynamoDB and PostgreSQL."""
+"""The Grafana live view (the old Grafana setup) against the real moto DynamoDB and PostgreSQL."""
 
 import dagster as dg
 import psycopg

@@ -79,7 +79,7 @@ def test_same_seed_same_traffic_whatever_the_batch_size(model):
 
 def test_a_simulated_day_looks_like_seed_000(day):
     dispatches, pickups = totals(day)
-    expected = 8145  # the default rate is seed 000's day; Poisson sd ≈ 90
+    expected = 8145  # the default rate is the old stats script's day; Poisson sd ≈ 90
     assert abs(dispatches - expected) < 5 * expected**0.5
     assert 0.20 <= pickups / dispatches <= 0.30
     assert all(0 <= e["pickup"] <= e["dispatch"] for e in day)

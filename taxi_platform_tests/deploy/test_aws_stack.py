@@ -31,8 +31,8 @@ from taxi_platform_dev.cli import main
 from taxi_platform_dev.deploy.aws_env import OUTPUT_VARIABLES, TEMPLATE
 
 REGION = "ap-northeast-2"
-# DESIGN §4: the key attribute of each DynamoDB table, by the variable that names it.
-DESIGN_KEYS = {
+# The key attribute of each DynamoDB table, by the variable that names it.
+TABLE_KEYS = {
     "TAXI_PICKUP_TABLE": "zone_id",
     "TAXI_FLAG_TABLE": "counter_type",
     "TAXI_ZONE_DISPATCH_TABLE": "zone_id",
@@ -139,7 +139,7 @@ def _status(cfn, stack_name: str) -> str:
 def test_the_stack_creates_the_tables_bucket_database_and_role_of_the_design(deployed):
     session, endpoint = deployed["session"], deployed["endpoint"]
     dynamodb = session.client("dynamodb", endpoint_url=endpoint)
-    for variable, key in DESIGN_KEYS.items():
+    for variable, key in TABLE_KEYS.items():
         table = dynamodb.describe_table(TableName=deployed[TABLE_PARAMETERS[variable]])["Table"]
         assert table["KeySchema"] == [{"AttributeName": key, "KeyType": "HASH"}], variable
         assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST", variable

@@ -1,4 +1,4 @@
-"""PostgresResource against the real embedded PostgreSQL, and the roles of DESIGN §4."""
+"""PostgresResource against the real embedded PostgreSQL, and the database roles."""
 
 import datetime as dt
 from decimal import Decimal

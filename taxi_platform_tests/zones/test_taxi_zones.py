@@ -1,6 +1,7 @@
 """`taxi_zones` on the real lake (moto) and PostgreSQL, compared with the CSV read independently."""
 
 import csv
+import hashlib
 
 import dagster as dg
 import pytest
@@ -46,3 +47,10 @@ def test_zone_names_exclude_tlc_placeholders(zone_csv):
 def test_bad_zone_tables_are_rejected_with_reason(body: bytes, message: str):
     with pytest.raises(ZoneTableError, match=message):
         parse_zone_table(body, source="upload.csv")
+
+
+def test_the_shipped_zone_table_is_the_published_one(zone_csv):
+    """taxi_platform/data/SOURCES.md records the TLC object this copy must equal."""
+    data = zone_csv.read_bytes()
+    assert (len(data), hashlib.md5(data).hexdigest()) == (12331, "c6064b7c144c716450641f769659d178")
+    assert data.startswith(HEADER.replace(b"\n", b"\r\n"))

@@ -2,6 +2,7 @@
 
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -11,10 +12,11 @@ import pytest
 
 from taxi_platform.defs.zones.reference import parse_zone_table
 from taxi_platform.defs.zones.trip_files import SCHEMAS, schema_variant, trip_key
-from taxi_platform.settings import SHARED_DATA
 from taxi_platform_dev.cli import main as cli_main
 from taxi_platform_dev.domains.zones.simulator import DirtRates, generate_month
 from taxi_platform_tests.zones.reference_models import reference_models
+
+PUBLISHED_SCHEMAS = Path(__file__).parents[1] / "data" / "tlc_yellow_schema.json"
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +25,7 @@ def month_sample(zone_csv) -> pa.Table:
 
 
 def test_schemas_are_the_published_ones():
-    path = SHARED_DATA / "tlc_yellow_schema.json"
-    if not path.exists():
-        pytest.skip(f"{path} is missing (shared reference data)")
-    published = json.loads(path.read_text())
+    published = json.loads(PUBLISHED_SCHEMAS.read_text())
 
     def typed(pairs):
         return [(name, pa.type_for_alias(kind)) for name, kind in pairs]

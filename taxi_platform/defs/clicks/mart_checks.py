@@ -1,4 +1,5 @@
-"""Data-quality checks of the Gold marts (seed 004's open TODO), evaluated BEFORE publishing.
+"""Data-quality checks of the Gold marts (the old Gold layer's open TODO),
+evaluated BEFORE publishing.
 
 Why before: the marts feed dashboards directly, so a wrong number must never be committed.
 The multi-asset evaluates every check on the Spark output of the run's days and publishes

@@ -1,4 +1,5 @@
-"""The four Gold marts of seed 004: what each row is, its key, and every column's definition.
+"""The four Gold marts of the old Gold layer: what each row is, its key, and every
+column's definition.
 
 Why a catalogue: the asset descriptions (what BI users read in the UI), the column schemas,
 the checks (keys) and the publishing step (table names) all come from here; the SQL types

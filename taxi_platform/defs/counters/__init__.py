@@ -1,1 +1,2 @@
-"""The counters pipeline: DynamoDB live counters → daily and hourly stats (seeds 000/001)."""
+"""The counters pipeline: DynamoDB live counters → daily and hourly stats, replacing the
+old stats scripts and Grafana collector."""

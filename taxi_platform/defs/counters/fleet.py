@@ -1,7 +1,7 @@
-"""Raw `taxi-destination-dynamodb` items → validated taxi assignments (seed 001's live panels).
+"""Raw `taxi-destination-dynamodb` items → validated taxi assignments (live panels).
 
-A taxi without `destination_zone` is unassigned: that is the fact seed 001 alerts on, so
-an item whose destination cannot be read must not pass as unassigned (nor as assigned to
+A taxi without `destination_zone` is unassigned: that is what the live alert warns about,
+so an item whose destination cannot be read must not pass as unassigned (nor as assigned to
 some zone). Such items are reported as `Problem`s, like bad counter items (`items.py`).
 """
 

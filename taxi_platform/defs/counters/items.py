@@ -43,7 +43,7 @@ _TYPE_TAGS = frozenset({"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS
 
 @dataclass(frozen=True)
 class CounterTables:
-    """The four DynamoDB table names (DESIGN §4); deployments override them by variable."""
+    """The four DynamoDB table names; deployments override them by variable."""
 
     pickup: str = PICKUP_TABLE
     zone_dispatch: str = ZONE_DISPATCH_TABLE

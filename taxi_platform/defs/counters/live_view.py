@@ -1,4 +1,4 @@
-"""Grafana's live view (seed 001): the counters and the fleet now, as tables, every minute."""
+"""Grafana's live view: the counters and the fleet now, as tables, every minute."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -132,7 +132,7 @@ def counters_live_view(
 
 @dg.asset_check(
     asset=LIVE_TAXIS,
-    description=("Seed 001's alert: WARN while any taxi has no assignment (no destination zone)."),
+    description=("The live alert: WARN while any taxi has no assignment (no destination zone)."),
 )
 def live_taxi_destinations_all_assigned(daily_stats_db: PostgresResource) -> dg.AssetCheckResult:
     unassigned = daily_stats_db.fetch_all(

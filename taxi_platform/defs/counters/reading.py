@@ -2,7 +2,7 @@
 
 Why one module: the snapshot, the daily close and the live view read the same tables the
 same way, and all of them check zone names against the TLC zone table served by the
-reference resource (DESIGN §4), never against a copy. Bad items never become zero: they are
+reference resource, never against a copy. Bad items never become zero: they are
 left out and come back as `Problem`s for metadata and checks (`items.py`).
 """
 
@@ -46,7 +46,7 @@ class ZoneCounters:
 
 
 def valid_zone_names(reference: ReferenceDataResource) -> frozenset[str]:
-    """The zone names a counter may use: every real TLC zone (DESIGN §4, `taxi_zones`)."""
+    """The zone names a counter may use: every real TLC zone (`taxi_zones`)."""
     table = parse_zone_table(reference.fetch_zones(), source=reference.zones_location())
     return frozenset(zone_names(table))
 

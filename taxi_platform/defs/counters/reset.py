@@ -1,6 +1,6 @@
 """The daily close of the counters: read them, ledger them, subtract exactly what was read.
 
-Order, and why each step is where it is (DESIGN §4, the lossless reset):
+Order, and why each step is where it is (the lossless reset):
 1. Take an exclusive advisory lock; counter snapshots take it shared. No snapshot scan can
    then interleave with the subtraction, so comparing a snapshot's `captured_at` with the
    reset's `reset_at` tells truly whether it saw the reset (what `zone_diff_stats` needs).

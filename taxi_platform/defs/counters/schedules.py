@@ -1,4 +1,4 @@
-"""The counters' cadences (DESIGN §7), in TAXI_TIMEZONE, running as soon as the daemon runs.
+"""The counters' cadences, in TAXI_TIMEZONE, running as soon as the daemon runs.
 
 Why on by default: the 03:00 reset is part of the counters' contract; a schedule left off
 would let them grow for days, and the 5-minute snapshots are what zone_diff_stats needs.

@@ -1,1 +1,1 @@
-"""The log pipeline (seed 002): click events from the Fernet log API to the bronze lake."""
+"""The log pipeline (the old log ETL): click events from the Fernet log API to the bronze lake."""

@@ -6,7 +6,7 @@ functions check and convert `user_id` and `inDate` with numpy over the whole bat
 an hour in one call; the one-record helpers are the batch functions on a list of one, so
 there is a single implementation to trust.
 
-Raw record (what the log API serves, DESIGN §6):
+Raw record (what the log API serves):
     user_id     64 lowercase hex characters
     session_id  non-empty string
     method      "GET" | "POST"

@@ -1,4 +1,4 @@
-"""`api_logs_landing`: every log API batch, stored exactly as received (seed 002's extract).
+"""`api_logs_landing`: every log API batch, stored exactly as received (the old log ETL's extract).
 
 Run every 3 minutes by `api_logs_landing_every_3_minutes`; a run waits until second
 `fetch_second` (5) of the minute, then fetches the latest batch and every window it missed
@@ -43,7 +43,7 @@ from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.log_api import LogApiResource, LogApiResponse
 
 CURSOR = "cursor_window"
-LANDING_EVERY = timedelta(minutes=3)  # seed 002: minutes 0, 3, …, 57
+LANDING_EVERY = timedelta(minutes=3)  # the old log ETL: minutes 0, 3, …, 57
 
 
 class LandingConfig(dg.Config):

@@ -1,4 +1,4 @@
-"""Object keys of the log pipeline and which hour owns what (DESIGN §4, §5). Pure functions.
+"""Object keys of the log pipeline and which hour owns what. Pure functions.
 
 Keys (all times UTC, like the hour partitions):
     landing     landing/api_logs/<fetch date>/<fetch hour>/<fetched_at>_<batch_id>.json

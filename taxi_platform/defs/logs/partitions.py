@@ -1,4 +1,4 @@
-"""Partitions of the log pipeline: hours and days of `inDate`, cut in UTC (DESIGN §5).
+"""Partitions of the log pipeline: hours and days of `inDate`, cut in UTC.
 
 Shared by bronze (`api_logs`, hourly) and silver/gold (`click_events` and the marts,
 daily) so that a day's partition maps exactly onto its 24 hours.

@@ -1,8 +1,8 @@
 """TLC Yellow Taxi trip files: their lake keys, their published schemas, and a file summary.
 
-Why the schemas live in code: the deployed platform validates files without `../shared`,
+Why the schemas live in code: the deployed platform validates files with nothing beside it,
 so the published column names and Arrow types (recorded in
-`../shared/data/tlc_yellow_schema.json`, which a test compares with these) are spelled out
+`taxi_platform_tests/data/tlc_yellow_schema.json`, which a test compares with these) are spelled out
 here. TLC changed the types once (2023-02) and added a column once (2025-01); every file is
 one of those three shapes, and the consumers (`taxi_trips`, the Spark job) accept all three.
 """
@@ -76,7 +76,7 @@ def check_month(month: str) -> str:
 
 
 def trip_key(month: str) -> str:
-    """The lake key of one month's file (DESIGN §4)."""
+    """The lake key of one month's file."""
     return f"{TRIPS_PREFIX}yellow_tripdata_{check_month(month)}.parquet"
 
 

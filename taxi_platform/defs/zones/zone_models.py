@@ -1,4 +1,5 @@
-"""`expected_pickups` and `adjacent_zones`: the Spark zone models of seed 003, in `postgres`.
+"""`expected_pickups` and `adjacent_zones`: the Spark zone models of the old
+ec2-spark job, in `postgres`.
 
 One Spark program (`spark/jobs/zone_models.py`, through `SparkResource` and Pipes) filters
 the trips and computes both tables from one read; the asset loads its two Parquet results

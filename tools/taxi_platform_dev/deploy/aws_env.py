@@ -21,7 +21,7 @@ from taxi_platform.settings import INFRA_DIR, ConfigError, missing_in_aws
 
 TEMPLATE = INFRA_DIR / "aws" / "taxi-platform.yaml"
 
-# Stack output → the variable it sets (DESIGN §3).
+# Stack output → the variable it sets.
 OUTPUT_VARIABLES = {
     "AwsRegion": "AWS_REGION",
     "LakeBucket": "TAXI_LAKE_BUCKET",

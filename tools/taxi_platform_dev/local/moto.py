@@ -42,7 +42,7 @@ def start_moto(home: Path, port: int) -> int:
 def create_resources(
     endpoint: str, region: str, bucket: str, tables: dict[str, str] | None = None
 ) -> None:
-    """The bucket and the four DynamoDB tables of DESIGN §4 (idempotent)."""
+    """The bucket and the four DynamoDB tables (idempotent)."""
     session = boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
     )

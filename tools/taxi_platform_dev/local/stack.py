@@ -1,7 +1,7 @@
 """The embedded stack's lifecycle: `up`, `down`, `status`, `env`.
 
 State (ports, PIDs, generated passwords and the Fernet key) lives in `stack.json` inside
-the stack folder, readable only by its owner; `env` turns it into the DESIGN §3 variables.
+the stack folder, readable only by its owner; `env` turns it into the platform's variables.
 `up` is idempotent and serialised by a lock file, so a second `up` finds the first.
 """
 
@@ -195,7 +195,7 @@ class Stack:
         return urls
 
     def env(self, state: dict[str, Any] | None = None) -> dict[str, str]:
-        """The DESIGN §3 variables for this stack (empty when it was never started)."""
+        """The platform's variables for this stack (empty when it was never started)."""
         state = self.load() if state is None else state
         if not state.get("postgres") or not state.get("moto"):
             return {}

@@ -9,7 +9,7 @@ closed at 03:00 the next morning by a real `daily_zone_stats` run at that simula
 then take a live snapshot, compute every simulated hour's diff in one single-run backfill,
 refresh the live view (the last day's counters are "today" in Grafana), and materialize the
 days' rows: the closed days are rebuilt from the reset ledger (a reset never runs twice), the
-last one is closed now. The days are fixed (seed 0, from 2025-08-25); the
+last one is closed now. The days are fixed (random seed 0, from 2025-08-25); the
 background simulator that `demo` and `dev` start (`companion.py`) adds live traffic on top.
 """
 
@@ -33,7 +33,7 @@ from taxi_platform_dev.domains.counters.simulator import (
     put_assignments,
 )
 
-DAY = date(2025, 8, 25)  # seed 000's example day: the first simulated day
+DAY = date(2025, 8, 25)  # the old stats script's example day: the first simulated day
 SEED = 0
 HOUR = timedelta(hours=1)
 CLOSE_AFTER = timedelta(seconds=30)  # the 03:00 run closes the day just after the snapshot

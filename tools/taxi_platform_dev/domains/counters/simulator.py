@@ -3,10 +3,10 @@
 The platform never writes these tables in production, so locally something must, and it
 must look like the real thing for the stats to mean anything: demand concentrated in
 Manhattan's yellow zones and the airports, a NYC hour-of-day curve, about one pickup per four
-dispatches (seed 000's 2061 / 8145), totals that equal the per-zone sums. Every simulated
-minute draws from its own generator seeded by (seed, minute), so a run is reproducible
-whatever the speed or batch size. The pure model (`TrafficModel`) is separate from the thin
-boto3 writers and the CLI.
+dispatches (2061 / 8145 on the old stats script's day), totals equal to the per-zone sums.
+Every simulated minute draws from its own generator seeded by (seed, minute), so a run is
+reproducible whatever the speed or batch size. The pure model (`TrafficModel`) is separate
+from the thin boto3 writers and the CLI.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from taxi_platform.defs.counters.items import (
 
 EXCLUDED_LOCATION_IDS = frozenset({264, 265})  # "Unknown" / "Outside of NYC": not places
 
-DEFAULT_RATE = 8145 / 1440  # dispatches per simulated minute: seed 000's day
+DEFAULT_RATE = 8145 / 1440  # dispatches per simulated minute: the old stats script's day
 DEFAULT_SUCCESS_RATE = 0.25
 ASSIGNMENT_EVERY_MINUTES = 5
 MINUTE = timedelta(minutes=1)
@@ -150,7 +150,8 @@ class TrafficModel:
         self, at: datetime, taxis: int = 50, unassigned_share: float = 0.05
     ) -> list[dict[str, str]]:
         """Fleet state at minute `at` for `taxi-destination-dynamodb`: destinations follow
-        demand; an unassigned taxi has no `destination_zone` at all (seed 001 alerts on it)."""
+        demand; an unassigned taxi has no `destination_zone` at all (the live
+        alert warns about it)."""
         minute = _whole_minute(at)
         rng = self._rng(minute, stream=1)
         unassigned = rng.random(taxis) < unassigned_share
@@ -312,7 +313,11 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("--taxis", type=int, default=50, help="fleet size; 0 = no assignments")
     parser.add_argument("--unassigned-share", type=float, default=0.05)
-    parser.add_argument("--zones", type=Path, help="TLC zone table CSV (default: shared/data)")
+    parser.add_argument(
+        "--zones",
+        type=Path,
+        help="TLC zone table CSV (default: the copy shipped in taxi_platform/data)",
+    )
     parser.set_defaults(func=_main)
     return parser
 

@@ -1,4 +1,5 @@
-"""The log API of seed 002, simulated: TripClick-like click events, Fernet-encrypted, over HTTP.
+"""The log API the old log ETL read, simulated: TripClick-like click events, Fernet-encrypted,
+over HTTP.
 
 Why: the local stack and the tests need a source that behaves like the real log server (new
 records every 3 minutes, encrypted `data`) but is deterministic, can run faster than real
@@ -483,7 +484,7 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     """Register `log-api` (mounted by the main CLI as `taxi-platform simulate log-api`)."""
     parser = subparsers.add_parser(
         "log-api",
-        help="the Fernet-encrypted click-log API of seed 002",
+        help="the Fernet-encrypted click-log API of the old log ETL",
         description=f"Serve simulated click logs; the Fernet key is read from {KEY_VARIABLE}.",
     )
     parser.add_argument("--host", default="127.0.0.1")

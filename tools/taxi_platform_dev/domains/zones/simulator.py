@@ -298,7 +298,7 @@ def parquet_bytes(table: pa.Table) -> bytes:
 def generate_month(
     month: str, rows: int, seed: int = 0, zones_csv: str | Path | None = None
 ) -> pa.Table:
-    """One generated month from the TLC zone table at `zones_csv` (default: shared/data)."""
+    """One generated month from the TLC zone table at `zones_csv` (default: the shipped copy)."""
     path = Path(zones_csv or zones_csv_default())
     if not path.exists():
         raise ConfigError(f"zone table {path} does not exist: pass --zones <taxi_zone_lookup.csv>")
@@ -325,7 +325,11 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--month", required=True, type=check_month, help="YYYY-MM")
     parser.add_argument("--rows", type=int, default=100_000, help="trips (default 100000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--zones", type=Path, help="TLC zone table CSV (default: shared/data)")
+    parser.add_argument(
+        "--zones",
+        type=Path,
+        help="TLC zone table CSV (default: the shipped copy)",
+    )
     parser.add_argument("--out", type=Path, help="write the Parquet file here, not to the lake")
     parser.set_defaults(func=_main)
     return parser
