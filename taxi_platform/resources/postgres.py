@@ -51,7 +51,7 @@ class Range:
     """The rows whose `column` lies in [start, end): a window of time partitions.
 
     Why a range and not a list of partitions: a single-run backfill writes many partitions
-    at once, and one half-open range deletes exactly their rows, with one index scan.
+    at once, and one half-open range deletes exactly their rows in one statement.
     """
 
     column: str
