@@ -1,9 +1,11 @@
 """PostgreSQL resource: one instance per database, psycopg 3, COPY for loads.
 
-Why one instance per database: each database has its own writer role, so a
-resource holds exactly one libpq URI and can never write to another team's database.
-Loads use COPY (not row-by-row INSERT) and partition writes are delete + COPY in one
-transaction, so a re-run or backfill replaces its rows and never duplicates them.
+Why one instance per database: each database has its own writer role
+(`infra/postgres/roles.sql`), so a resource holds exactly one libpq URI and can never write
+to another team's database. Loads use COPY (not row-by-row INSERT) and partition writes are
+delete + COPY in one transaction, so a re-run or backfill replaces its rows and never
+duplicates them. SQL is composed with `psycopg.sql` (names as `sql.Identifier`, values as
+parameters), never formatted: a table or column name can never change what a statement does.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import dagster as dg
 import pandas as pd
@@ -38,8 +41,35 @@ def table_identifier(name: str) -> sql.Composable:
     return sql.Identifier(*name.split(".", 1))
 
 
-def _columns(columns: Sequence[str]) -> sql.Composable:
+def column_list(columns: Sequence[str]) -> sql.Composable:
+    """`"a", "b", …` for a SELECT or COPY list: each name quoted, never formatted."""
     return sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+
+
+@dataclass(frozen=True)
+class Range:
+    """The rows whose `column` lies in [start, end): a window of time partitions.
+
+    Why a range and not a list of partitions: a single-run backfill writes many partitions
+    at once, and one half-open range deletes exactly their rows in one statement.
+    """
+
+    column: str
+    start: Any
+    end: Any
+
+
+# Which rows a replacement deletes: a Range, or a mapping of columns to values (one
+# partition: `{"stat_date": date(2026, 11, 21)}`); the empty mapping means the whole table.
+Scope = Range | Mapping[str, Any]
+Data = pa.Table | pd.DataFrame
+
+
+class Replaced(NamedTuple):
+    """What one replacement did: rows deleted (the old scope) and rows COPYed in."""
+
+    deleted: int
+    inserted: int
 
 
 def arrow_rows(table: pa.Table) -> Iterator[tuple]:
@@ -160,7 +190,7 @@ class PostgresResource(dg.ConfigurableResource):
     ) -> int:
         """COPY rows into `table`; Python lists become PostgreSQL arrays (e.g. `int[]`)."""
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            table_identifier(table), _columns(columns)
+            table_identifier(table), column_list(columns)
         )
         count = 0
         with conn.cursor() as cur, cur.copy(statement) as copy:
@@ -177,7 +207,7 @@ class PostgresResource(dg.ConfigurableResource):
         if not all(_csv_writable(field.type) for field in data.schema):
             return cls.copy_rows(conn, table, data.column_names, arrow_rows(data))
         statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-            table_identifier(table), _columns(data.column_names)
+            table_identifier(table), column_list(data.column_names)
         )
         with conn.cursor() as cur, cur.copy(statement) as copy:
             for batch in data.to_batches(max_chunksize=CSV_BATCH_ROWS):
@@ -190,50 +220,61 @@ class PostgresResource(dg.ConfigurableResource):
     def copy_frame(cls, conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> int:
         return cls.copy_arrow(conn, table, frame_to_arrow(frame))
 
-    def replace_partition(
-        self, table: str, partition: Mapping[str, Any], data: pa.Table | pd.DataFrame
-    ) -> int:
-        """Delete the rows of one partition and COPY its new rows, in one transaction.
+    def replace_tables(self, replacements: Mapping[str, tuple[Scope, Data]]) -> dict[str, Replaced]:
+        """Replace the scoped rows of several tables in ONE transaction, each by its data.
 
-        `partition` maps columns to values (`{"stat_date": date(2026, 11, 21)}`); an empty
-        mapping replaces the whole table. Readers see the old rows or the new, never neither.
+        Why together: tables computed by one run describe the same thing (the marts of a day
+        range, the live tables of a minute), so readers must see all old or all new rows,
+        never one table refreshed beside another stale or empty. Any failure (a constraint
+        violated by any table's data) rolls back every table. Tables are replaced in the
+        order given.
         """
-        arrow = frame_to_arrow(data) if isinstance(data, pd.DataFrame) else data
         with self.transaction() as conn:
-            delete_partition(conn, table, partition)
-            return self.copy_arrow(conn, table, arrow)
+            return {
+                table: Replaced(
+                    deleted=delete_rows(conn, table, scope),
+                    inserted=self.copy_arrow(conn, table, _arrow(data)),
+                )
+                for table, (scope, data) in replacements.items()
+            }
 
-    def replace_table(self, table: str, data: pa.Table | pd.DataFrame) -> int:
+    def replace_partition(self, table: str, partition: Scope, data: Data) -> int:
+        """Replace one table's rows of `partition` (a Range: of a window of partitions) by
+        `data` in one transaction, so a re-run never duplicates rows and readers see the old
+        rows or the new, never neither. Returns the rows written."""
+        return self.replace_tables({table: (partition, data)})[table].inserted
+
+    def replace_table(self, table: str, data: Data) -> int:
         return self.replace_partition(table, {}, data)
 
-    def count_rows(self, table: str, partition: Mapping[str, Any] | None = None) -> int:
-        query = sql.SQL("SELECT count(*) FROM {}").format(table_identifier(table))
-        query, params = _with_where(query, partition or {})
+    def count_rows(self, table: str, scope: Scope | None = None) -> int:
+        query, params = _where(
+            sql.SQL("SELECT count(*) FROM {}").format(table_identifier(table)), scope or {}
+        )
         with self.transaction() as conn:
             return conn.execute(query, params).fetchone()[0]
 
 
-def _with_where(query: sql.Composable, partition: Mapping[str, Any]) -> tuple[sql.Composed, list]:
-    if not partition:
-        return sql.Composed([query]), []
+def _arrow(data: Data) -> pa.Table:
+    return frame_to_arrow(data) if isinstance(data, pd.DataFrame) else data
+
+
+def _where(query: sql.Composable, scope: Scope) -> tuple[sql.Composable, list]:
+    """`query` restricted to `scope`, and the parameters it then takes."""
+    if isinstance(scope, Range):
+        column = sql.Identifier(scope.column)
+        where = sql.SQL("{} >= %s AND {} < %s").format(column, column)
+        return sql.SQL("{} WHERE {}").format(query, where), [scope.start, scope.end]
+    if not scope:
+        return query, []
     where = sql.SQL(" AND ").join(
-        sql.SQL("{} = %s").format(sql.Identifier(column)) for column in partition
+        sql.SQL("{} = %s").format(sql.Identifier(column)) for column in scope
     )
-    return sql.SQL("{} WHERE {}").format(query, where), list(partition.values())
+    return sql.SQL("{} WHERE {}").format(query, where), list(scope.values())
 
 
-def delete_partition(conn: psycopg.Connection, table: str, partition: Mapping[str, Any]) -> int:
-    """Delete one partition's rows (all rows for an empty mapping) in the caller's transaction."""
-    query, params = _with_where(
-        sql.SQL("DELETE FROM {}").format(table_identifier(table)), partition
-    )
+def delete_rows(conn: psycopg.Connection, table: str, scope: Scope) -> int:
+    """Delete the rows of `scope` in the caller's transaction, for writes that must commit
+    with other statements (the reset ledger's status and its daily row)."""
+    query, params = _where(sql.SQL("DELETE FROM {}").format(table_identifier(table)), scope)
     return conn.execute(query, params).rowcount
-
-
-def delete_range(conn: psycopg.Connection, table: str, column: str, start: Any, end: Any) -> int:
-    """Delete the rows whose `column` lies in [start, end) in the caller's transaction: the
-    rows of a window of time partitions (a single-run backfill replaces them all at once)."""
-    query = sql.SQL("DELETE FROM {} WHERE {} >= %s AND {} < %s").format(
-        table_identifier(table), sql.Identifier(column), sql.Identifier(column)
-    )
-    return conn.execute(query, [start, end]).rowcount

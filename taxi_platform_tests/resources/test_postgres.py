@@ -1,14 +1,20 @@
-"""PostgresResource against the real embedded PostgreSQL, and the database roles."""
+"""PostgresResource against the real embedded PostgreSQL, the database roles, and a static
+check that no module of the code location formats SQL text."""
 
+import ast
 import datetime as dt
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import psycopg
 import pyarrow as pa
 import pytest
+from psycopg import sql
 
-from taxi_platform.resources.postgres import PostgresResource
+import taxi_platform
+from taxi_platform.resources.postgres import PostgresResource, Range, Replaced
 from taxi_platform.settings import ConfigError
 
 
@@ -81,10 +87,127 @@ def test_failed_replace_leaves_the_old_rows(postgres_db: PostgresResource, scrat
     assert postgres_db.fetch_all('SELECT note FROM "scratch table"') == [{"note": "old"}]
 
 
+def scratch_rows(days: range, zones: list[int], note: str) -> list[dict]:
+    return [
+        {"day": dt.date(2026, 11, d), "zone": z, "ids": [d, z], "note": note}
+        for d in days
+        for z in zones
+    ]
+
+
+def scratch_table(rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(
+        rows,
+        schema=pa.schema(
+            [
+                ("day", pa.date32()),
+                ("zone", pa.int32()),
+                ("ids", pa.list_(pa.int32())),
+                ("note", pa.string()),
+            ]
+        ),
+    )
+
+
+def all_rows(db: PostgresResource, table: str) -> list[dict]:
+    return db.fetch_all(
+        sql.SQL("SELECT day, zone, ids, note FROM {} ORDER BY day, zone").format(
+            sql.Identifier(table)
+        )
+    )
+
+
+def ordered(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda r: (r["day"], r["zone"]))
+
+
+def test_replace_range_replaces_inside_and_keeps_outside(postgres_db: PostgresResource, scratch):
+    old = scratch_rows(range(1, 7), [1, 2], "old")
+    postgres_db.replace_table("scratch table", scratch_table(old))
+    new = scratch_rows(range(2, 4), [3], "new")  # days 2 and 3 now have zone 3 only
+    window = Range("day", dt.date(2026, 11, 2), dt.date(2026, 11, 4))
+
+    replaced = postgres_db.replace_tables({"scratch table": (window, scratch_table(new))})
+
+    inside = [r for r in old if window.start <= r["day"] < window.end]
+    assert replaced == {"scratch table": Replaced(deleted=len(inside), inserted=len(new))}
+    assert [r["day"].day for r in inside] == [2, 2, 3, 3]  # start inclusive, end exclusive
+    expected = ordered([r for r in old if r not in inside] + new)
+    assert all_rows(postgres_db, "scratch table") == expected
+    assert postgres_db.count_rows("scratch table", window) == len(new)
+    # Re-running the range replaces it again: the same rows, no duplicates.
+    assert postgres_db.replace_partition("scratch table", window, scratch_table(new)) == len(new)
+    assert all_rows(postgres_db, "scratch table") == expected
+
+
+@pytest.fixture
+def second_scratch(postgres_db: PostgresResource):
+    postgres_db.execute('DROP TABLE IF EXISTS "second scratch"')
+    postgres_db.execute(
+        'CREATE TABLE "second scratch" (day date, zone int CHECK (zone >= 0), ids int[], note text)'
+    )
+    yield "second scratch"
+    postgres_db.execute('DROP TABLE "second scratch"')
+
+
+def test_replace_tables_replaces_each_scope(postgres_db: PostgresResource, scratch, second_scratch):
+    first_old = scratch_rows(range(1, 4), [1], "old")
+    second_old = scratch_rows(range(1, 3), [1, 2], "old")
+    postgres_db.replace_table("scratch table", scratch_table(first_old))
+    postgres_db.replace_table(second_scratch, pd.DataFrame(second_old))
+    first_new = scratch_rows(range(3, 5), [7], "new")
+    second_new = scratch_rows(range(5, 6), [8, 9], "new")
+
+    replaced = postgres_db.replace_tables(
+        {
+            "scratch table": (
+                Range("day", dt.date(2026, 11, 3), dt.date(2026, 11, 5)),
+                scratch_table(first_new),
+            ),
+            second_scratch: ({}, pd.DataFrame(second_new)),  # a frame, the whole table
+        }
+    )
+
+    assert replaced == {
+        "scratch table": Replaced(deleted=1, inserted=2),
+        second_scratch: Replaced(deleted=len(second_old), inserted=len(second_new)),
+    }
+    assert all_rows(postgres_db, "scratch table") == ordered(first_old[:2] + first_new)
+    assert all_rows(postgres_db, second_scratch) == ordered(second_new)
+
+
+def test_failure_in_any_table_rolls_back_every_table(
+    postgres_db: PostgresResource, scratch, second_scratch
+):
+    first_old = scratch_rows(range(1, 3), [1, 2], "old")
+    second_old = scratch_rows(range(1, 3), [1], "old")
+    postgres_db.replace_table("scratch table", scratch_table(first_old))
+    postgres_db.replace_table(second_scratch, scratch_table(second_old))
+    negative_zone = scratch_rows(range(1, 2), [-1], "new")  # violates the CHECK
+
+    with pytest.raises(psycopg.errors.CheckViolation):
+        postgres_db.replace_tables(
+            {  # the first table is replaced, then the second fails: both must roll back
+                "scratch table": ({}, scratch_table(scratch_rows(range(1, 2), [5], "new"))),
+                second_scratch: (
+                    Range("day", dt.date(2026, 11, 1), dt.date(2026, 11, 2)),
+                    scratch_table(negative_zone),
+                ),
+            }
+        )
+
+    assert all_rows(postgres_db, "scratch table") == first_old
+    assert all_rows(postgres_db, second_scratch) == second_old
+
+
 def test_identifiers_are_quoted_not_formatted(postgres_db: PostgresResource, scratch):
     hostile = 'scratch table"; DROP TABLE "scratch table'
     with pytest.raises(psycopg.errors.UndefinedTable):
         postgres_db.count_rows(hostile)
+    with pytest.raises(psycopg.errors.UndefinedColumn):
+        postgres_db.replace_partition(
+            "scratch table", Range("day\" >= '-infinity' OR \"day", None, None), pa.table({})
+        )
     assert postgres_db.count_rows("scratch table") == 0
 
 
@@ -191,3 +314,89 @@ def test_copy_arrow_round_trips_every_value(postgres_db: PostgresResource, typed
     expected = sorted(table.to_pylist(), key=lambda r: (r["n"] is None, r["n"] or 0))
     assert got == expected
     assert [r["note"] for r in got].count("") == 1 and [r["note"] for r in got].count(None) == 1
+
+
+# A statement's shape in the constant parts of built text; upper case only, so that log
+# and error messages ("loaded 265 zones into …", "update it from …") are not taken for SQL.
+SQL_TEXT = re.compile(
+    r"\b(SELECT\b.*\bFROM|INSERT\s+INTO|DELETE\s+FROM|UPDATE\b.*\bSET|COPY\b.*\b(FROM|TO)"
+    r"|TRUNCATE|WHERE)\b",
+    re.DOTALL,
+)
+
+
+def _template(node: ast.AST) -> str | None:
+    """The constant text of a string built at run time, `{}` where values go; None when
+    `node` builds no string (f-string, `+` or `%` on strings, `str.format`)."""
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+        parts = [_template(node.left), _template(node.right)]
+        if all(p is None for p in parts):
+            return None
+        return "".join("{}" if p is None else p for p in parts)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+        and isinstance(node.func.value, ast.Constant)
+        and isinstance(node.func.value.value, str)
+    ):
+        return node.func.value.value
+    return None
+
+
+def formatted_sql(source: str) -> list[tuple[int, str]]:
+    """(line, constant text) of every place `source` builds SQL text rather than composing
+    it with `psycopg.sql`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant):
+            continue  # a constant statement is not built
+        text = _template(node)
+        if text is not None and SQL_TEXT.search(text):
+            found.append((node.lineno, text))
+    return sorted(set(found))  # a `+` of f-strings is found as both
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'f"SELECT * FROM {table} WHERE day = %s"',
+        'db.execute("DELETE FROM " + table)',
+        '"UPDATE %s SET n = 1" % table',
+        '"COPY {} FROM STDIN".format(table)',
+        'f"SELECT {cols} " "FROM x"',
+        'sql.SQL(f"INSERT INTO {table} VALUES (%s)")',
+        'q = ("SELECT a FROM t " + f"WHERE {column} = 1")',
+    ],
+)
+def test_the_static_check_finds_formatted_sql(source: str):
+    assert formatted_sql(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'sql.SQL("SELECT * FROM {} WHERE day = %s").format(sql.Identifier(table))',
+        'log.info(f"loaded {rows} zones into postgres.taxi_zones from {source}")',
+        'raise ConfigError(f"the stack lacks outputs {names}: update it from " + where)',
+        '"SELECT 1 FROM t"',
+        'f"{len(lines) - 1} zones from {location}"',
+    ],
+)
+def test_the_static_check_passes_composed_sql_and_messages(source: str):
+    assert not formatted_sql(source)
+
+
+def test_no_module_formats_sql():
+    """Names reach SQL only as `sql.Identifier`, values only as parameters, everywhere."""
+    root = Path(taxi_platform.__file__).parent
+    found = [
+        f"{path.relative_to(root.parent)}:{line}: {text!r}"
+        for path in sorted(root.rglob("*.py"))
+        for line, text in formatted_sql(path.read_text())
+    ]
+    assert not found, "SQL built by formatting; compose it with psycopg.sql:\n" + "\n".join(found)

@@ -29,7 +29,7 @@ from taxi_platform.defs.clicks.mart_checks import (
 from taxi_platform.defs.clicks.mart_tables import MART_NAMES, MARTS, Mart
 from taxi_platform.defs.logs.partitions import daily_partitions
 from taxi_platform.resources.lake import LakeResource
-from taxi_platform.resources.postgres import PostgresResource, delete_range
+from taxi_platform.resources.postgres import PostgresResource, Range, Replaced
 from taxi_platform.resources.spark import SparkResource
 
 JOB = "gold_marts.py"
@@ -80,17 +80,10 @@ def stage_silver(lake: LakeResource, spark: SparkResource, client, days: list[da
 
 def publish(
     gold_db: PostgresResource, tables: Mapping[str, pa.Table], first: date, end: date
-) -> dict[str, tuple[int, int]]:
-    """Replace the rows of days [first, end) in every mart, in one transaction:
-    (rows deleted, rows inserted) per table."""
-    with gold_db.transaction() as conn:
-        return {
-            name: (
-                delete_range(conn, name, "event_date", first, end),
-                gold_db.copy_arrow(conn, name, tables[name]),
-            )
-            for name in MART_NAMES
-        }
+) -> dict[str, Replaced]:
+    """Replace the rows of days [first, end) in every mart, in one transaction."""
+    days = Range("event_date", first, end)
+    return gold_db.replace_tables({name: (days, tables[name]) for name in MART_NAMES})
 
 
 def compute_marts(

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import dagster as dg
 import pyarrow as pa
+from psycopg import sql
 
 from taxi_platform.defs.counters.activity_log import zone_hourly_activity_log
 from taxi_platform.defs.counters.hourly import ANOMALY, GRACE, HOUR, diff_window, hour_starts
@@ -13,7 +14,7 @@ from taxi_platform.defs.counters.metadata import preview, problems_metadata
 from taxi_platform.defs.counters.partitions import HOURS
 from taxi_platform.defs.counters.snapshots import LOOKBACK, load_snapshots
 from taxi_platform.freshness import missed_runs
-from taxi_platform.resources.postgres import PostgresResource, delete_range
+from taxi_platform.resources.postgres import PostgresResource, Range, table_identifier
 
 DIFF_TABLE = "zone_diff_stats"
 ISSUES_TABLE = "zone_diff_issues"
@@ -74,15 +75,13 @@ def zone_diff_stats(
                 + "\n".join(f"{hour.isoformat()}: {reason}" for hour, reason in diffs.uncomputable)
             )
         )
-    with daily_stats_db.transaction() as conn:
-        for table in (DIFF_TABLE, ISSUES_TABLE):
-            delete_range(conn, table, "timestamp", window.start, window.end)
-        written = daily_stats_db.copy_arrow(
-            conn, DIFF_TABLE, pa.Table.from_pylist(diffs.rows, schema=DIFF_SCHEMA)
-        )
-        daily_stats_db.copy_arrow(
-            conn, ISSUES_TABLE, pa.Table.from_pylist(diffs.issues, schema=ISSUES_SCHEMA)
-        )
+    hours = Range("timestamp", window.start, window.end)
+    replaced = daily_stats_db.replace_tables(
+        {
+            DIFF_TABLE: (hours, pa.Table.from_pylist(diffs.rows, schema=DIFF_SCHEMA)),
+            ISSUES_TABLE: (hours, pa.Table.from_pylist(diffs.issues, schema=ISSUES_SCHEMA)),
+        }
+    )
     for issue in diffs.issues:
         context.log.warning(_issue_text(issue))
     rows_per_hour = Counter(r["timestamp"] for r in diffs.rows)
@@ -92,7 +91,7 @@ def zone_diff_stats(
     busiest = sorted(diffs.rows, key=lambda r: (-r["dispatch_count"], r["zone_id"]))
     return dg.MaterializeResult(
         metadata={
-            "rows_in_run": written,
+            "rows_in_run": replaced[DIFF_TABLE].inserted,
             "hours": len(hour_starts(window.start, window.end)),
             "window": _span(window),
             "snapshots_read": len(snapshots),
@@ -120,7 +119,9 @@ def zone_diff_stats_no_negative_diff(
     if context.has_partition_key or context.has_partition_key_range:
         window = context.partition_time_window
         return negative_diff_check(daily_stats_db, window.start, window.end)
-    latest = daily_stats_db.fetch_all(f'SELECT max("timestamp") AS hour FROM {DIFF_TABLE}')
+    latest = daily_stats_db.fetch_all(
+        sql.SQL('SELECT max("timestamp") AS hour FROM {}').format(table_identifier(DIFF_TABLE))
+    )
     hour = latest[0]["hour"]
     if hour is None:
         return dg.AssetCheckResult(passed=False, metadata={"problem": "no row yet"})
@@ -131,14 +132,18 @@ def negative_diff_check(
     db: PostgresResource, start: datetime, end: datetime
 ) -> dg.AssetCheckResult:
     negative = db.fetch_all(
-        f'SELECT "timestamp", zone_id, dispatch_count, pickup_count FROM {DIFF_TABLE} '
-        'WHERE "timestamp" >= %s AND "timestamp" < %s '
-        "AND (dispatch_count < 0 OR pickup_count < 0) ORDER BY 1, 2",
+        sql.SQL(
+            'SELECT "timestamp", zone_id, dispatch_count, pickup_count FROM {} '
+            'WHERE "timestamp" >= %s AND "timestamp" < %s '
+            "AND (dispatch_count < 0 OR pickup_count < 0) ORDER BY 1, 2"
+        ).format(table_identifier(DIFF_TABLE)),
         [start, end],
     )
     anomalies = db.fetch_all(
-        f'SELECT "timestamp", zone_id, detail FROM {ISSUES_TABLE} '
-        'WHERE "timestamp" >= %s AND "timestamp" < %s AND kind = %s ORDER BY 1, 2',
+        sql.SQL(
+            'SELECT "timestamp", zone_id, detail FROM {} '
+            'WHERE "timestamp" >= %s AND "timestamp" < %s AND kind = %s ORDER BY 1, 2'
+        ).format(table_identifier(ISSUES_TABLE)),
         [start, end, ANOMALY],
     )
     return dg.AssetCheckResult(

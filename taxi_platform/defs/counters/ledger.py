@@ -13,10 +13,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from taxi_platform.defs.counters.stats import Reset, daily_zone_stats_row
-from taxi_platform.resources.postgres import PostgresResource, delete_partition
+from taxi_platform.resources.postgres import (
+    PostgresResource,
+    column_list,
+    delete_rows,
+    table_identifier,
+)
 
 PENDING, APPLIED = "pending", "applied"
 RESETS = "counter_resets"
@@ -32,6 +38,15 @@ DAILY_COLUMNS = (
     "total_pickup",
     "dispatch_success_rate",
 )
+
+
+def _query(text: str) -> sql.Composed:
+    """`text` with its `{resets}`, `{ledger}` and `{daily}` filled in as quoted identifiers."""
+    return sql.SQL(text).format(
+        resets=table_identifier(RESETS),
+        ledger=table_identifier(LEDGER),
+        daily=table_identifier(DAILY_TABLE),
+    )
 
 
 @dataclass(frozen=True)
@@ -73,12 +88,14 @@ class DailyReset:
 
 
 def load_reset(db: PostgresResource, stat_date: date) -> DailyReset | None:
-    header = db.fetch_all(f"SELECT * FROM {RESETS} WHERE stat_date = %s", [stat_date])
+    header = db.fetch_all(_query("SELECT * FROM {resets} WHERE stat_date = %s"), [stat_date])
     if not header:
         return None
     ledger = db.fetch_all(
-        f"SELECT zone_id, dispatch_subtracted, pickup_subtracted FROM {LEDGER} "
-        "WHERE stat_date = %s ORDER BY zone_id",
+        _query(
+            "SELECT zone_id, dispatch_subtracted, pickup_subtracted FROM {ledger} "
+            "WHERE stat_date = %s ORDER BY zone_id"
+        ),
         [stat_date],
     )
     h = header[0]
@@ -101,8 +118,10 @@ def insert_pending(db: PostgresResource, reset: DailyReset) -> None:
     """Commit what is about to be subtracted, before DynamoDB is touched."""
     with db.transaction() as conn:
         conn.execute(
-            f"INSERT INTO {RESETS} (stat_date, status, read_at, counted_since, total_dispatch, "
-            "total_pickup, problems) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            _query(
+                "INSERT INTO {resets} (stat_date, status, read_at, counted_since, "
+                "total_dispatch, total_pickup, problems) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            ),
             [
                 reset.stat_date,
                 PENDING,
@@ -125,7 +144,7 @@ def commit_applied(db: PostgresResource, reset: DailyReset) -> None:
     """Mark the reset applied and write its daily row: one transaction, both or neither."""
     with db.transaction() as conn:
         conn.execute(
-            f"UPDATE {RESETS} SET status = %s, reset_at = %s WHERE stat_date = %s",
+            _query("UPDATE {resets} SET status = %s, reset_at = %s WHERE stat_date = %s"),
             [APPLIED, reset.reset_at, reset.stat_date],
         )
         _replace_daily_row(db, conn, reset.daily_row())
@@ -137,40 +156,45 @@ def write_daily_row(db: PostgresResource, row: dict[str, Any]) -> None:
 
 
 def _replace_daily_row(db: PostgresResource, conn, row: dict[str, Any]) -> None:
-    delete_partition(conn, DAILY_TABLE, {"stat_date": row["stat_date"]})
+    delete_rows(conn, DAILY_TABLE, {"stat_date": row["stat_date"]})
     db.copy_rows(conn, DAILY_TABLE, DAILY_COLUMNS, [tuple(row[c] for c in DAILY_COLUMNS)])
 
 
 def load_daily_row(db: PostgresResource, stat_date: date) -> dict[str, Any] | None:
-    rows = db.fetch_all(
-        f"SELECT {', '.join(DAILY_COLUMNS)} FROM {DAILY_TABLE} WHERE stat_date = %s", [stat_date]
+    query = sql.SQL("SELECT {} FROM {} WHERE stat_date = %s").format(
+        column_list(DAILY_COLUMNS), table_identifier(DAILY_TABLE)
     )
+    rows = db.fetch_all(query, [stat_date])
     return rows[0] if rows else None
 
 
 def latest_stat_date(db: PostgresResource) -> date | None:
-    return db.fetch_all(f"SELECT max(stat_date) AS day FROM {DAILY_TABLE}")[0]["day"]
+    return db.fetch_all(_query("SELECT max(stat_date) AS day FROM {daily}"))[0]["day"]
 
 
 def resets_in_the_way(db: PostgresResource, stat_date: date) -> list[tuple[date, str]]:
     """Resets that forbid a first reset for `stat_date`: later ones, and pending ones."""
     rows = db.fetch_all(
-        f"SELECT stat_date, status FROM {RESETS} WHERE stat_date > %s OR status = %s "
-        "ORDER BY stat_date",
+        _query(
+            "SELECT stat_date, status FROM {resets} WHERE stat_date > %s OR status = %s "
+            "ORDER BY stat_date"
+        ),
         [stat_date, PENDING],
     )
     return [(r["stat_date"], r["status"]) for r in rows]
 
 
 def pending_reset_dates(db: PostgresResource) -> list[date]:
-    rows = db.fetch_all(f"SELECT stat_date FROM {RESETS} WHERE status = %s", [PENDING])
+    rows = db.fetch_all(_query("SELECT stat_date FROM {resets} WHERE status = %s"), [PENDING])
     return [r["stat_date"] for r in rows]
 
 
 def previous_reset(db: PostgresResource, stat_date: date) -> tuple[date, datetime] | None:
     rows = db.fetch_all(
-        f"SELECT stat_date, reset_at FROM {RESETS} WHERE stat_date < %s AND status = %s "
-        "ORDER BY stat_date DESC LIMIT 1",
+        _query(
+            "SELECT stat_date, reset_at FROM {resets} WHERE stat_date < %s AND status = %s "
+            "ORDER BY stat_date DESC LIMIT 1"
+        ),
         [stat_date, APPLIED],
     )
     return (rows[0]["stat_date"], rows[0]["reset_at"]) if rows else None
@@ -179,9 +203,11 @@ def previous_reset(db: PostgresResource, stat_date: date) -> tuple[date, datetim
 def applied_resets(db: PostgresResource, after: datetime, until: datetime) -> list[Reset]:
     """Ledger entries of resets applied in (after, until], as `stats.Reset` records."""
     rows = db.fetch_all(
-        f"SELECT r.reset_at, l.zone_id, l.dispatch_subtracted, l.pickup_subtracted "
-        f"FROM {LEDGER} l JOIN {RESETS} r USING (stat_date) "
-        "WHERE r.status = %s AND r.reset_at > %s AND r.reset_at <= %s",
+        _query(
+            "SELECT r.reset_at, l.zone_id, l.dispatch_subtracted, l.pickup_subtracted "
+            "FROM {ledger} l JOIN {resets} r USING (stat_date) "
+            "WHERE r.status = %s AND r.reset_at > %s AND r.reset_at <= %s"
+        ),
         [APPLIED, after, until],
     )
     return [Reset(**r) for r in rows]

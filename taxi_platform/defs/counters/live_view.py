@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pyarrow as pa
+from psycopg import sql
 
 from taxi_platform.defs.counters.daily_stats import totals_result
 from taxi_platform.defs.counters.metadata import preview, problems_metadata
@@ -16,7 +17,7 @@ from taxi_platform.defs.counters.reading import (
 from taxi_platform.defs.counters.stats import TotalsComparison
 from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.dynamodb import DynamoDBResource
-from taxi_platform.resources.postgres import PostgresResource, delete_partition
+from taxi_platform.resources.postgres import PostgresResource, table_identifier
 from taxi_platform.resources.reference import ReferenceDataResource
 
 LIVE_EVERY = timedelta(minutes=1)
@@ -110,19 +111,23 @@ def counters_live_view(
         LIVE_TOTALS: totals.problems,
         LIVE_TAXIS: fleet.problems,
     }
-    written = {}
-    with daily_stats_db.transaction() as conn:
-        for table, table_rows in rows.items():
-            delete_partition(conn, table, {})
-            data = [{**r, "refreshed_at": refreshed_at} for r in table_rows]
-            written[table] = daily_stats_db.copy_arrow(
-                conn, table, pa.Table.from_pylist(data, schema=SCHEMAS[table])
+    written = daily_stats_db.replace_tables(
+        {
+            table: (
+                {},
+                pa.Table.from_pylist(
+                    [{**r, "refreshed_at": refreshed_at} for r in table_rows],
+                    schema=SCHEMAS[table],
+                ),
             )
+            for table, table_rows in rows.items()
+        }
+    )
     for table in rows:
         yield dg.MaterializeResult(
             asset_key=table,
             metadata={
-                "dagster/row_count": written[table],
+                "dagster/row_count": written[table].inserted,
                 "refreshed_at": dg.MetadataValue.timestamp(refreshed_at),
                 **problems_metadata(problems[table]),
                 "preview": preview(rows[table]),
@@ -132,7 +137,7 @@ def counters_live_view(
 
 @dg.asset_check(
     asset=LIVE_TAXIS,
-    description=("The live alert: WARN while any taxi has no assignment (no destination zone)."),
+    description="WARN while any taxi has no assignment (no destination zone).",
 )
 def live_taxi_destinations_all_assigned(daily_stats_db: PostgresResource) -> dg.AssetCheckResult:
     unassigned = daily_stats_db.fetch_all(
@@ -156,7 +161,11 @@ def live_taxi_destinations_all_assigned(daily_stats_db: PostgresResource) -> dg.
     ),
 )
 def live_counter_totals_match_zones(daily_stats_db: PostgresResource) -> dg.AssetCheckResult:
-    rows = daily_stats_db.fetch_all(f"SELECT counter_type, total, zone_sum FROM {LIVE_TOTALS}")
+    rows = daily_stats_db.fetch_all(
+        sql.SQL("SELECT counter_type, total, zone_sum FROM {}").format(
+            table_identifier(LIVE_TOTALS)
+        )
+    )
     if not rows:
         return dg.AssetCheckResult(
             passed=False, metadata={"problem": "no totals in the flag table"}

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pyarrow as pa
+from psycopg import sql
 
 from taxi_platform.defs.counters.stats import Snapshot
-from taxi_platform.resources.postgres import PostgresResource
+from taxi_platform.resources.postgres import PostgresResource, table_identifier
 
 SNAPSHOT_TABLE = "zone_hourly_activity_log"
 SNAPSHOT_SCHEMA = pa.schema(
@@ -45,16 +46,18 @@ def load_snapshots(db: PostgresResource, after: datetime, until: datetime) -> li
     """The snapshots captured in (after, until] and, as baselines, each zone's last snapshot
     at or before `after` (within `LOOKBACK`): all that the hours in between need."""
     rows = db.fetch_all(
-        f"""
+        sql.SQL(
+            """
         (SELECT DISTINCT ON (zone_id) captured_at, zone_id, dispatch_count, pickup_count
-           FROM {SNAPSHOT_TABLE}
+           FROM {snapshots}
           WHERE captured_at <= %(after)s AND captured_at > %(after)s - %(lookback)s
           ORDER BY zone_id, captured_at DESC)
         UNION ALL
         (SELECT captured_at, zone_id, dispatch_count, pickup_count
-           FROM {SNAPSHOT_TABLE}
+           FROM {snapshots}
           WHERE captured_at > %(after)s AND captured_at <= %(until)s)
-        """,
+        """
+        ).format(snapshots=table_identifier(SNAPSHOT_TABLE)),
         {"after": after, "until": until, "lookback": LOOKBACK},
     )
     return [Snapshot(**r) for r in rows]
@@ -63,12 +66,14 @@ def load_snapshots(db: PostgresResource, after: datetime, until: datetime) -> li
 def latest_captures(db: PostgresResource, count: int = 2) -> list[tuple[datetime, set[str]]]:
     """The `count` latest snapshots, oldest first, as (captured_at, zones)."""
     rows = db.fetch_all(
-        f"""
-        SELECT captured_at, array_agg(zone_id) AS zones FROM {SNAPSHOT_TABLE}
-         WHERE captured_at IN (SELECT DISTINCT captured_at FROM {SNAPSHOT_TABLE}
+        sql.SQL(
+            """
+        SELECT captured_at, array_agg(zone_id) AS zones FROM {snapshots}
+         WHERE captured_at IN (SELECT DISTINCT captured_at FROM {snapshots}
                                 ORDER BY captured_at DESC LIMIT %s)
          GROUP BY captured_at ORDER BY captured_at
-        """,
+        """
+        ).format(snapshots=table_identifier(SNAPSHOT_TABLE)),
         [count],
     )
     return [(r["captured_at"], set(r["zones"])) for r in rows]

@@ -1,5 +1,4 @@
-"""`expected_pickups` and `adjacent_zones`: the Spark zone models of the old
-ec2-spark job, in `postgres`.
+"""`expected_pickups` and `adjacent_zones`: the Spark zone models, in database `postgres`.
 
 One Spark program (`spark/jobs/zone_models.py`, through `SparkResource` and Pipes) filters
 the trips and computes both tables from one read; the asset loads its two Parquet results
@@ -23,7 +22,7 @@ from taxi_platform.defs.zones.taxi_trips import taxi_trips
 from taxi_platform.defs.zones.taxi_zones import taxi_zones
 from taxi_platform.defs.zones.trip_files import TRIPS_PREFIX, select_window, trip_key
 from taxi_platform.resources.lake import LakeResource
-from taxi_platform.resources.postgres import PostgresResource, delete_partition
+from taxi_platform.resources.postgres import PostgresResource
 from taxi_platform.resources.spark import SparkResource
 
 JOB = "zone_models.py"
@@ -119,11 +118,7 @@ def zone_models(
     output = spark.output_uri(lake.bucket, "zone_models", context.run.run_id)
     spark_metadata = run_zone_models(context, spark, inputs, output, config)
     tables = {name: spark.read_output(client, f"{output}/{name}") for name in MODEL_TABLES}
-    with postgres_db.transaction() as conn:
-        loaded = {}
-        for name, table in tables.items():
-            delete_partition(conn, name, {})
-            loaded[name] = postgres_db.copy_arrow(conn, name, table)
+    loaded = postgres_db.replace_tables({name: ({}, table) for name, table in tables.items()})
     spark.discard_output(client, output)
     for name in MODEL_TABLES:
         preview = tables[name].slice(0, 10).to_pandas()
@@ -131,7 +126,7 @@ def zone_models(
             asset_key=name,
             metadata={
                 **spark_metadata[name],
-                "dagster/row_count": loaded[name],
+                "dagster/row_count": loaded[name].inserted,
                 "table": f"postgres.{name}",
                 "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
             },
