@@ -64,7 +64,7 @@ def test_checks_fail_on_a_wrong_file(resources, lake, zone_csv, month, content, 
 def test_a_missing_file_is_a_clear_error(resources, lake):
     result = _materialize(resources, "2010-03")
     assert not result.success
-    message = result.failure_data_for_node("taxi_trips").error.message
+    message = result.failure_data_for_node(taxi_trips.op.name).error.message
     assert f"s3://{lake.bucket}/raw/nyc_taxi/yellow_tripdata_2010-03.parquet does not exist" in (
         message
     )

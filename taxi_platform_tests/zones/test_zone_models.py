@@ -111,11 +111,11 @@ def test_a_month_without_file_is_a_clear_error(resources, model_months_in_lake):
     result = dg.materialize(
         [zone_models],
         resources=resources,
-        run_config={"ops": {"zone_models": {"config": {"months": ["2026-09", "2019-02"]}}}},
+        run_config={"ops": {zone_models.op.name: {"config": {"months": ["2026-09", "2019-02"]}}}},
         raise_on_error=False,
     )
     assert not result.success
-    failure = result.failure_data_for_node("zone_models").error.message
+    failure = result.failure_data_for_node(zone_models.op.name).error.message
     assert "raw/nyc_taxi/yellow_tripdata_2019-02.parquet missing" in failure
 
 
