@@ -85,7 +85,8 @@ def test_a_new_domain_folder_is_listed_with_no_other_edit(tmp_path):
     (domain / "assets.py").write_text(NEW_DOMAIN_ASSET)
 
     original = listed_assets(REPO_ROOT)
-    # PYTHONPATH first: `taxi_platform` comes from the copy, not from the editable install.
+    # `taxi_platform` must come from the copy, not from the editable install: PYTHONPATH puts
+    # the copy first (the probe asset, only in the copy, shows which one was loaded).
     copied = listed_assets(copy, PYTHONPATH=str(copy))
 
     one_per_domain = keys_of(taxi_zones, daily_zone_stats, api_logs, click_events)
