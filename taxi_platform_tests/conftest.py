@@ -51,29 +51,21 @@ def live(resources) -> dict:
     return {key: r.process_config_and_initialize() for key, r in resources.items()}
 
 
-@pytest.fixture(scope="session")
-def lake(live):
-    return live["lake"]
+def _live_resource(key: str):
+    """A session fixture named `key`: that one resource of `live`."""
+
+    @pytest.fixture(scope="session", name=key)
+    def fixture(live):
+        return live[key]
+
+    return fixture
 
 
-@pytest.fixture(scope="session")
-def dynamodb(live):
-    return live["dynamodb"]
-
-
-@pytest.fixture(scope="session")
-def postgres_db(live):
-    return live["postgres_db"]
-
-
-@pytest.fixture(scope="session")
-def daily_stats_db(live):
-    return live["daily_stats_db"]
-
-
-@pytest.fixture(scope="session")
-def gold_db(live):
-    return live["gold_db"]
+lake = _live_resource("lake")
+dynamodb = _live_resource("dynamodb")
+postgres_db = _live_resource("postgres_db")
+daily_stats_db = _live_resource("daily_stats_db")
+gold_db = _live_resource("gold_db")
 
 
 @pytest.fixture(scope="session")

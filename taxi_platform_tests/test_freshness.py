@@ -13,11 +13,15 @@ import dagster as dg
 import pytest
 from dagster._utils.schedules import cron_string_iterator  # the daemon's own cron arithmetic
 
-from taxi_platform.defs.logs.api_logs import AUTOMATION_CRON
+from taxi_platform.defs.counters.activity_log import zone_hourly_activity_log
+from taxi_platform.defs.counters.daily_stats import daily_zone_stats
+from taxi_platform.defs.logs.api_logs import AUTOMATION_CRON, api_logs
+from taxi_platform.defs.logs.landing import api_logs_landing
 from taxi_platform.freshness import every_minutes_cron
+from taxi_platform_tests.support import keys_of
 
 # Assets materialized by a cadence without a schedule of their own: automation conditions.
-AUTOMATED = {"api_logs": (AUTOMATION_CRON, "UTC")}
+AUTOMATED = {api_logs.key.to_user_string(): (AUTOMATION_CRON, "UTC")}
 FAIL_WITHIN = 3  # missed runs, at most (+ the run time allowance below)
 RUN_TIME_ALLOWANCE = timedelta(hours=2)
 
@@ -59,7 +63,8 @@ def test_an_on_time_asset_never_warns_and_a_stopped_one_fails_soon(stack):
 
     repository = defs.get_repository_def()
     cadences = _cadences(repository)
-    assert {"zone_hourly_activity_log", "daily_zone_stats", "api_logs_landing"} <= set(cadences)
+    scheduled = keys_of(zone_hourly_activity_log, daily_zone_stats, api_logs_landing)
+    assert {key.to_user_string() for key in scheduled} <= set(cadences)
     graph = repository.asset_graph
     problems = [
         problem

@@ -9,8 +9,10 @@ import dagster as dg
 from taxi_platform.defs.clicks.click_events import click_events
 from taxi_platform.defs.clicks.mart_tables import MART_NAMES
 from taxi_platform.defs.clicks.marts import gold_marts
+from taxi_platform.defs.logs.api_logs import api_logs
 from taxi_platform.defs.logs.partitions import hourly_partitions
 from taxi_platform.resources.wiring import build_resources
+from taxi_platform_tests.support import keys_of
 
 DAY = "2026-03-10"
 NOW = datetime(2026, 3, 11, 0, 30, tzinfo=UTC)  # DAY is then the latest complete day
@@ -19,7 +21,7 @@ NOW = datetime(2026, 3, 11, 0, 30, tzinfo=UTC)  # DAY is then the latest complet
 def test_silver_and_marts_wait_for_the_24th_hour():
     defs = dg.Definitions(
         assets=[
-            dg.AssetSpec("api_logs", partitions_def=hourly_partitions),
+            dg.AssetSpec(api_logs.key, partitions_def=hourly_partitions),
             click_events,
             gold_marts,
         ],
@@ -28,7 +30,7 @@ def test_silver_and_marts_wait_for_the_24th_hour():
     instance = dg.DagsterInstance.ephemeral()
 
     def hour_arrives(hour: int) -> None:
-        event = dg.AssetMaterialization("api_logs", partition=f"{DAY}-{hour:02d}:00")
+        event = dg.AssetMaterialization(api_logs.key, partition=f"{DAY}-{hour:02d}:00")
         instance.report_runless_asset_event(event)
 
     def tick(cursor=None):
@@ -43,8 +45,8 @@ def test_silver_and_marts_wait_for_the_24th_hour():
     hour_arrives(23)
     result = tick(result.cursor)
     requested = {
-        key: result.get_requested_partitions(dg.AssetKey(key))
-        for key in ("click_events", *MART_NAMES)
+        key: result.get_requested_partitions(key) for key in keys_of(click_events, gold_marts)
     }
+    assert len(requested) == 1 + len(MART_NAMES)
     assert requested == {key: {DAY} for key in requested}
     assert tick(result.cursor).total_requested == 0

@@ -3,8 +3,6 @@ resources (moto S3, PostgreSQL `gold`, spark-submit in local mode), against the 
 reference computed from the simulator's own records."""
 
 import os
-import subprocess
-import sys
 from datetime import date, timedelta
 
 import dagster as dg
@@ -22,6 +20,7 @@ from taxi_platform_tests.clicks.conftest import (
     published,
 )
 from taxi_platform_tests.clicks.reference_marts import events, reference_marts
+from taxi_platform_tests.support import materializations, metadata, shell_materialize
 
 WEEK_END = WEEK[-1] + timedelta(days=1)
 
@@ -77,21 +76,18 @@ def test_week_backfill_equals_the_reference(week_run, reference, served_records,
     expected = events(served_records, WEEK)
     raw = pd.DataFrame(served_records).astype({"document_id": "Int64"})
     for day, result in zip(WEEK, silver, strict=True):
-        metadata = result.asset_materializations_for_node("click_events")[0].metadata
-        assert metadata["dagster/row_count"].value == (expected["event_date"] == day).sum()
-        assert metadata["hours_present"].value == 24
-        assert metadata["missing_hours"].value == []
-    dropped = sum(
-        r.asset_materializations_for_node("click_events")[0].metadata["duplicates_dropped"].value
-        for r in silver
-    )
+        silver_day = metadata(result, click_events)
+        assert silver_day["dagster/row_count"] == (expected["event_date"] == day).sum()
+        assert silver_day["hours_present"] == 24
+        assert silver_day["missing_hours"] == []
+    dropped = sum(metadata(r, click_events)["duplicates_dropped"] for r in silver)
     assert dropped > 0, "the simulator served no duplicate in the week"
     assert dropped == len(raw[raw.duplicated()].pipe(_of_days, WEEK))
 
     assert len(marts.get_step_success_events()) == 1  # one Spark run for the week
     rows = {
         (m.asset_key.to_user_string(), m.partition): m.metadata["dagster/row_count"].value
-        for m in marts.asset_materializations_for_node("gold_marts")
+        for m in marts.asset_materializations_for_node(gold_marts.op.name)
     }
     assert rows == {  # each day's partition carries that day's rows, not the week's
         (name, day.isoformat()): int((reference[name]["event_date"] == day).sum())
@@ -100,12 +96,12 @@ def test_week_backfill_equals_the_reference(week_run, reference, served_records,
     }
     in_run = {
         m.asset_key.to_user_string(): m.metadata["rows_in_run"].value
-        for m in marts.asset_materializations_for_node("gold_marts")
+        for m in marts.asset_materializations_for_node(gold_marts.op.name)
     }
     assert in_run == {name: len(reference[name]) for name in MART_NAMES}
-    metadata = marts.asset_materializations_for_node("gold_marts")[0].metadata
+    timings = marts.asset_materializations_for_node(gold_marts.op.name)[0].metadata
     for key in ("spark_start_seconds", "spark_compute_seconds", "load_seconds"):
-        assert metadata[key].value > 0
+        assert timings[key].value > 0
     checks = marts.get_asset_check_evaluations()
     assert len(checks) == 10 and all(c.passed for c in checks)
 
@@ -119,17 +115,8 @@ def test_rerun_of_a_day_from_the_shell_changes_nothing(
     week_run, reference, stack_env, lake, gold_db
 ):
     silver_before = lake.get_bytes(silver_key(DAY))
-    command = [sys.executable, "-m", "dagster", "asset", "materialize"]
-    command += ["-m", "taxi_platform.definitions", "--partition", DAY.isoformat()]
-    for selection in ("click_events", ",".join(MART_NAMES)):
-        result = subprocess.run(
-            [*command, "--select", selection],
-            capture_output=True,
-            text=True,
-            env={**os.environ, **stack_env},
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        assert "RUN_SUCCESS" in result.stderr
+    for assets in (click_events, gold_marts):
+        shell_materialize(assets, env={**os.environ, **stack_env}, partition=DAY.isoformat())
     assert lake.get_bytes(silver_key(DAY)) == silver_before
     assert_marts_equal(published(gold_db, WEEK[0], WEEK_END), reference)
 
@@ -146,9 +133,8 @@ def test_a_missing_hour_fails_the_check_and_blocks_the_marts(resources, bronze, 
     assert not check.passed and check.partition == GAPPY_DAY.isoformat()
     assert f"{GAPPY_DAY.isoformat()}-{GAP_HOUR:02d}:00" in check.description
     assert "1 of 24 hours" in check.description
-    metadata = result.asset_materializations_for_node("click_events")[0].metadata
-    assert metadata["hours_present"].value == 23
-    assert result.asset_materializations_for_node("gold_marts") == []
+    assert metadata(result, click_events)["hours_present"] == 23
+    assert materializations(result, gold_marts) == []
     assert all(
         len(f) == 0 for f in published(gold_db, GAPPY_DAY, GAPPY_DAY + timedelta(1)).values()
     )
@@ -163,5 +149,5 @@ def test_marts_need_silver_for_every_day(resources):
         resources=resources,
         raise_on_error=False,
     )
-    failure = result.failure_data_for_node("gold_marts").error.message
+    failure = result.failure_data_for_node(gold_marts.op.name).error.message
     assert f"click_events is not materialized for {day.isoformat()}" in failure

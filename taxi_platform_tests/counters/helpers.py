@@ -3,18 +3,20 @@ materializing the assets the way the code location does (its resources, quiet lo
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import boto3
 import dagster as dg
 
+from taxi_platform.defs.counters.activity_log import zone_hourly_activity_log
+from taxi_platform.defs.counters.daily_stats import daily_zone_stats
 from taxi_platform.defs.counters.items import COUNT, DEFAULT_TABLES, FLAG_KEY, TAXI_KEY, ZONE_KEY
 from taxi_platform.resources.postgres import PostgresResource
+from taxi_platform_tests.support import QUIET, SEOUL
 
-SEOUL = ZoneInfo("Asia/Seoul")
-CLOCKED = {"zone_hourly_activity_log", "daily_zone_stats"}  # assets with `clock_at` config
-QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+# The ops that take `clock_at` config.
+CLOCKED = {a.op.name for a in (zone_hourly_activity_log, daily_zone_stats)}
 KEYS = {
     DEFAULT_TABLES.pickup: ZONE_KEY,
     DEFAULT_TABLES.zone_dispatch: ZONE_KEY,
@@ -32,6 +34,21 @@ PG_TABLES = (
     "live_counter_totals",
     "live_taxi_destinations",
 )
+
+
+def busy_day_row(stat_date: date) -> dict[str, Any]:
+    """The `daily_zone_stats` row of a busy day: 2061 pickups of 8145 dispatches, Midtown
+    Center the busiest zone (276 pickups), Seaport the quietest (1)."""
+    return {
+        "stat_date": stat_date,
+        "most_pickup_zone": "Midtown Center",
+        "most_pickup_count": 276,
+        "least_pickup_zone": "Seaport",
+        "least_pickup_count": 1,
+        "total_dispatch": 8145,
+        "total_pickup": 2061,
+        "dispatch_success_rate": Decimal("0.253"),
+    }
 
 
 def seoul(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -133,29 +150,3 @@ def materialize(
         raise_on_error=raise_on_error,
         instance=instance,
     )
-
-
-def checks(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
-    return {e.check_name: e for e in result.get_asset_check_evaluations()}
-
-
-def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
-    """The metadata of the (last) materialization of `asset` in the run."""
-    [materialization, *_] = [
-        e.step_materialization_data.materialization
-        for e in reversed(result.get_asset_materialization_events())
-        if e.asset_key == dg.AssetKey(asset)
-    ]
-    return {k: v.value for k, v in materialization.metadata.items()}
-
-
-def failure_message(result: dg.ExecuteInProcessResult) -> str:
-    """The text of the failed step's error (message and cause chain)."""
-    texts = []
-    for event in result.all_events:
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            while error is not None:
-                texts.append(error.message)
-                error = error.cause
-    return "\n".join(texts)

@@ -11,13 +11,12 @@ from taxi_platform.defs.counters.activity_log import (
 )
 from taxi_platform.defs.counters.items import DEFAULT_TABLES
 from taxi_platform_tests.counters.helpers import (
-    checks,
     materialize,
-    metadata,
     put_items,
     seed_counters,
     seoul,
 )
+from taxi_platform_tests.support import checks, metadata
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -40,7 +39,7 @@ def test_a_snapshot_records_every_valid_zone_and_lists_bad_items(resources, dail
     # Union Sq has no pickup item yet: 0. "Midtown Centre" is no TLC zone and East Village's
     # pickup count is unreadable: both left out (a 0 would read as a drop) and listed.
     assert snapshot_rows(daily_stats_db) == [(AT, "Seaport", 5, 2), (AT, "Union Sq", 3, 0)]
-    meta = metadata(result, "zone_hourly_activity_log")
+    meta = metadata(result, zone_hourly_activity_log)
     assert (meta["dagster/row_count"], meta["dispatch_sum"], meta["pickup_sum"]) == (2, 8, 2)
     assert meta["captured_at"] == AT.timestamp()
     assert meta["problems"] == 2
@@ -64,7 +63,7 @@ def test_empty_tables_give_no_rows_and_say_so(resources, daily_stats_db):
     result = materialize([zone_hourly_activity_log], resources, clock_at=AT)
 
     assert snapshot_rows(daily_stats_db) == []
-    problems = metadata(result, "zone_hourly_activity_log")["problem_list"]
+    problems = metadata(result, zone_hourly_activity_log)["problem_list"]
     assert len(problems) == 2 and all("table is empty" in p for p in problems)
 
 

@@ -1,12 +1,11 @@
 """The counters' schedules and jobs, as the code location defines them."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
 
-SEOUL = ZoneInfo("Asia/Seoul")
+from taxi_platform_tests.support import SEOUL
 
 
 @pytest.fixture(scope="module")

@@ -21,16 +21,15 @@ from taxi_platform.defs.counters.reset import REBUILT, RESUMED
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform_tests.counters.helpers import (
     add,
-    checks,
+    busy_day_row,
     clear_table,
     counts,
-    failure_message,
     materialize,
-    metadata,
     put_items,
     scan_items,
     seed_counters,
 )
+from taxi_platform_tests.support import checks, failure_message, metadata
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -38,8 +37,7 @@ DAY = date(2025, 8, 25)
 ASSETS = [daily_zone_stats, *DAILY_CHECKS]
 ZONE_TABLES = (DEFAULT_TABLES.zone_dispatch, DEFAULT_TABLES.pickup)
 ALL_TABLES = (*ZONE_TABLES, DEFAULT_TABLES.flag)
-# The old stats script's example day: 2061 pickups of 8145 dispatches, Midtown Center
-# busiest, Seaport quietest.
+# A busy day: 2061 pickups of 8145 dispatches, Midtown Center busiest, Seaport quietest.
 SEED_PICKUPS = {
     "Midtown Center": 276,
     "JFK Airport": 270,
@@ -69,21 +67,10 @@ def test_seeded_counters_give_the_seed_row_and_are_reset_to_zero(resources, dail
 
     result = run_day(resources)
 
-    # By hand: the largest and the smallest pickup count, and 2061 / 8145 rounded half up.
+    # By hand: the seeded day's rate is 2061 / 8145 rounded half up.
     rate = (Decimal(2061) / Decimal(8145)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
-    assert rate == Decimal("0.253")
-    assert stored_rows(daily_stats_db) == [
-        {
-            "stat_date": DAY,
-            "most_pickup_zone": "Midtown Center",
-            "most_pickup_count": 276,
-            "least_pickup_zone": "Seaport",
-            "least_pickup_count": 1,
-            "total_dispatch": 8145,
-            "total_pickup": 2061,
-            "dispatch_success_rate": rate,
-        }
-    ]
+    assert busy_day_row(DAY)["dispatch_success_rate"] == rate
+    assert stored_rows(daily_stats_db) == [busy_day_row(DAY)]
     for table in ALL_TABLES:
         assert set(counts(table).values()) == {0}, table
     reset = load_reset(daily_stats_db, DAY)
@@ -91,7 +78,7 @@ def test_seeded_counters_give_the_seed_row_and_are_reset_to_zero(resources, dail
     assert reset.pickups_by_zone() == SEED_PICKUPS
     assert reset.dispatches_by_zone() == SEED_DISPATCHES
     assert all(c.passed for c in checks(result).values()), checks(result)
-    meta = metadata(result, "daily_zone_stats")
+    meta = metadata(result, daily_zone_stats)
     assert meta["item_updates_applied"] == 2 * len(SEED_PICKUPS) + 2
     assert meta["problems"] == 0
 
@@ -157,7 +144,7 @@ def test_rerun_rebuilds_the_same_row_from_the_ledger_and_never_resets_twice(
     assert stored_rows(daily_stats_db) == first
     assert counts(DEFAULT_TABLES.pickup)["Seaport"] == 7
     assert counts(DEFAULT_TABLES.flag)["pickup"] == 7
-    assert metadata(again, "daily_zone_stats")["action"] == REBUILT
+    assert metadata(again, daily_zone_stats)["action"] == REBUILT
     assert all(c.passed for c in checks(again).values())
 
 
@@ -191,7 +178,7 @@ def test_a_crashed_reset_is_resumed_and_every_item_is_reset_exactly_once(
     assert f"reset of business day {DAY} is pending" in failure_message(refused)
 
     resumed = run_day(resources)
-    meta = metadata(resumed, "daily_zone_stats")
+    meta = metadata(resumed, daily_zone_stats)
     assert meta["action"] == RESUMED
     assert meta["item_updates_found_applied"] == 5
     assert meta["item_updates_applied"] == 2 * len(SEED_PICKUPS) + 2 - 5
@@ -206,7 +193,7 @@ def test_backfill_of_a_day_the_counters_no_longer_hold_fails_naming_it(resources
     later = date(2025, 8, 26)
     seed_counters({"Seaport": 4}, {"Seaport": 1})
     first = run_day(resources, later)
-    assert metadata(first, "daily_zone_stats")["counted_since"].startswith("first reset")
+    assert metadata(first, daily_zone_stats)["counted_since"].startswith("first reset")
 
     refused = run_day(resources, DAY, raise_on_error=False)
 
@@ -226,7 +213,7 @@ def test_a_missed_day_is_counted_since_the_previous_reset(resources, daily_stats
     result = run_day(resources)  # 2025-08-24 was never closed
 
     assert load_reset(daily_stats_db, DAY).counted_since == previous.reset_at
-    assert metadata(result, "daily_zone_stats")["counted_since"] == previous.reset_at.timestamp()
+    assert metadata(result, daily_zone_stats)["counted_since"] == previous.reset_at.timestamp()
     assert stored_rows(daily_stats_db)[-1]["total_pickup"] == 2
 
 
@@ -248,7 +235,7 @@ def test_bad_items_are_reported_left_in_dynamodb_and_fail_their_check(resources,
     evaluations = checks(result)
     assert not evaluations["counter_items_valid"].passed
     assert evaluations["totals_match_zones"].passed
-    problems = metadata(result, "daily_zone_stats")["problem_list"]
+    problems = metadata(result, daily_zone_stats)["problem_list"]
     assert any("Midtown Centre" in p and "unknown zone" in p for p in problems)
     assert any("East Village" in p and "not a number" in p for p in problems)
     assert any("Inwood" in p and "missing 'count'" in p for p in problems)
@@ -285,7 +272,7 @@ def test_zone_tables_empty_but_totals_not_is_reported_never_zero(resources, dail
     assert not evaluations["totals_match_zones"].passed
     assert evaluations["totals_match_zones"].severity == dg.AssetCheckSeverity.ERROR
     assert not evaluations["counter_items_valid"].passed
-    assert any("table is empty" in p for p in metadata(result, "daily_zone_stats")["problem_list"])
+    assert any("table is empty" in p for p in metadata(result, daily_zone_stats)["problem_list"])
 
 
 def test_missing_totals_fail_before_anything_is_written(resources, daily_stats_db):

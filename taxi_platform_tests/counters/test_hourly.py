@@ -1,7 +1,6 @@
 """The hour window around `hourly_zone_diffs`: boundary snapshots that start late, gaps."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,8 +8,8 @@ from hypothesis import strategies as st
 from taxi_platform.defs.counters.hourly import GRACE, LATE_BOUNDARY, diff_window
 from taxi_platform.defs.counters.items import CounterDataError
 from taxi_platform.defs.counters.stats import Reset, Snapshot, hourly_zone_diffs
+from taxi_platform_tests.support import SEOUL
 
-SEOUL = ZoneInfo("Asia/Seoul")
 TEN = datetime(2025, 8, 25, 10, tzinfo=SEOUL)
 HOUR = timedelta(hours=1)
 

@@ -1,4 +1,4 @@
-"""The Grafana live view (the old Grafana setup) against the real moto DynamoDB and PostgreSQL."""
+"""The Grafana live view against the real moto DynamoDB and PostgreSQL."""
 
 import dagster as dg
 import psycopg
@@ -6,17 +6,19 @@ import pytest
 
 from taxi_platform.defs.counters.items import DEFAULT_TABLES
 from taxi_platform.defs.counters.live_view import (
+    LIVE_TAXIS,
+    LIVE_TOTALS,
+    LIVE_ZONES,
     counters_live_view,
     live_counter_totals_match_zones,
     live_taxi_destinations_all_assigned,
 )
 from taxi_platform_tests.counters.helpers import (
-    checks,
     materialize,
-    metadata,
     put_items,
     seed_counters,
 )
+from taxi_platform_tests.support import checks, metadata
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -50,23 +52,23 @@ def test_live_tables_and_the_unassigned_taxi_warning(resources, daily_stats_db, 
 
     result = materialize(ASSETS, resources)
 
-    zones = rows(daily_stats_db, "live_zone_counters")
+    zones = rows(daily_stats_db, LIVE_ZONES)
     assert [(r["zone_id"], r["dispatch_count"], r["pickup_count"]) for r in zones] == [
         ("Seaport", 5, 2),
         ("Union Sq", 3, 0),
     ]
-    totals = rows(daily_stats_db, "live_counter_totals")
+    totals = rows(daily_stats_db, LIVE_TOTALS)
     assert [(r["counter_type"], r["total"], r["zone_sum"]) for r in totals] == [
         ("dispatch", 9, 8),
         ("pickup", 2, 2),
     ]
-    taxis = rows(daily_stats_db, "live_taxi_destinations")
+    taxis = rows(daily_stats_db, LIVE_TAXIS)
     assert [(r["taxi_id"], r["destination_zone"]) for r in taxis] == [
         ("taxi-0001", "Seaport"),
         ("taxi-0002", None),
         ("taxi-0003", "Atlantis"),  # assigned to a zone the map does not know: listed below
     ]
-    problems = metadata(result, "live_taxi_destinations")["problem_list"]
+    problems = metadata(result, dg.AssetKey(LIVE_TAXIS))["problem_list"]
     assert any("Atlantis" in p for p in problems) and any("taxi-0004" in p for p in problems)
     warning = checks(result)["live_taxi_destinations_all_assigned"]
     assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
@@ -95,10 +97,8 @@ def test_a_refresh_replaces_the_tables_and_a_full_fleet_passes(resources, daily_
 
     assert checks(result)["live_taxi_destinations_all_assigned"].passed
     assert checks(result)["live_counter_totals_match_zones"].passed  # totals = the zone sums
-    assert [r["destination_zone"] for r in rows(daily_stats_db, "live_taxi_destinations")] == [
-        "Union Sq"
-    ]
-    assert len(rows(daily_stats_db, "live_zone_counters")) == 1
+    assert [r["destination_zone"] for r in rows(daily_stats_db, LIVE_TAXIS)] == ["Union Sq"]
+    assert len(rows(daily_stats_db, LIVE_ZONES)) == 1
 
 
 def test_totals_far_from_the_zone_sums_fail_the_check(resources):

@@ -1,12 +1,12 @@
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from taxi_platform.defs.counters.items import CounterDataError
 from taxi_platform.defs.counters.stats import (
     DiffIssue,
+    HourlyDiffs,
     Reset,
     Snapshot,
     business_day_of,
@@ -17,12 +17,17 @@ from taxi_platform.defs.counters.stats import (
     hourly_zone_diffs,
     success_rate,
 )
-
-SEOUL = ZoneInfo("Asia/Seoul")
+from taxi_platform_tests.counters.helpers import busy_day_row
+from taxi_platform_tests.support import SEOUL
 
 
 def at(hh: int, mm: int = 0, day: int = 25) -> datetime:
     return datetime(2025, 8, day, hh, mm, tzinfo=SEOUL)
+
+
+def three_oclock(snapshots, resets=()) -> HourlyDiffs:
+    """The diffs of the hour 03:00-04:00 on 2025-08-25, the business day's reset hour."""
+    return hourly_zone_diffs(snapshots, at(3), at(4), resets)
 
 
 # --- daily_zone_stats ---------------------------------------------------------------------
@@ -31,16 +36,7 @@ def at(hh: int, mm: int = 0, day: int = 25) -> datetime:
 def test_seed_row():
     pickups = {"Upper East Side South": 201, "Midtown Center": 276, "Seaport": 1, "Inwood": 0}
     row = daily_zone_stats_row(date(2025, 8, 25), pickups, 8145, 2061)
-    assert row == {
-        "stat_date": date(2025, 8, 25),
-        "most_pickup_zone": "Midtown Center",
-        "most_pickup_count": 276,
-        "least_pickup_zone": "Seaport",
-        "least_pickup_count": 1,
-        "total_dispatch": 8145,
-        "total_pickup": 2061,
-        "dispatch_success_rate": Decimal("0.253"),
-    }
+    assert row == busy_day_row(date(2025, 8, 25))
     assert daily_row_problems(row) == []
 
 
@@ -165,7 +161,7 @@ def test_an_hour_with_a_reset_in_the_middle():
         },
         Reset(at(3, 0, day=24), "Midtown Center", 900, 200),  # yesterday's: outside the hour
     ]
-    result = hourly_zone_diffs(snapshots, at(3), at(4), resets)
+    result = three_oclock(snapshots, resets)
     assert result.rows == [
         {"timestamp": at(3), "zone_id": "Inwood", "dispatch_count": 6, "pickup_count": 2,
          "dispatch_minus_pickup": 4},
@@ -185,7 +181,7 @@ def test_a_snapshot_at_reset_time_has_seen_the_reset():
         Snapshot(at(3, 20), "Seaport", 0, 0),
         Snapshot(at(4, 0), "Seaport", 5, 1),
     ]
-    result = hourly_zone_diffs(snapshots, at(3), at(4), [Reset(at(3, 20), "Seaport", 100, 20)])
+    result = three_oclock(snapshots, [Reset(at(3, 20), "Seaport", 100, 20)])
     assert (result.rows[0]["dispatch_count"], result.rows[0]["pickup_count"]) == (5, 1)
 
 
@@ -195,14 +191,14 @@ def test_a_drop_cannot_hide_behind_a_later_rise():
         Snapshot(at(3, 10), "Seaport", 20, 5),
         Snapshot(at(4, 0), "Seaport", 80, 9),
     ]
-    result = hourly_zone_diffs(snapshots, at(3), at(4))
+    result = three_oclock(snapshots)
     assert result.rows == []
     assert result.issues[0].kind == "anomaly"
 
 
 def test_without_any_earlier_scan_the_first_snapshot_is_the_baseline_with_a_warning():
     snapshots = [Snapshot(at(3, 5), "Seaport", 10, 2), Snapshot(at(4, 0), "Seaport", 25, 6)]
-    result = hourly_zone_diffs(snapshots, at(3), at(4))
+    result = three_oclock(snapshots)
     assert (result.rows[0]["dispatch_count"], result.rows[0]["pickup_count"]) == (15, 4)
     assert result.issues == (
         DiffIssue(
@@ -215,12 +211,9 @@ def test_without_any_earlier_scan_the_first_snapshot_is_the_baseline_with_a_warn
 
 
 def test_a_zone_missing_from_the_hours_scans_is_an_anomaly_and_idle_zones_get_zeros():
-    snapshots = [
-        Snapshot(at(3, 0), "Seaport", 10, 2),
-        Snapshot(at(3, 0), "Inwood", 7, 1),
-        Snapshot(at(4, 0), "Inwood", 7, 1),
-    ]
-    result = hourly_zone_diffs(snapshots, at(3), at(4))
+    seaport_then_gone = Snapshot(at(3, 0), "Seaport", 10, 2)
+    idle_inwood = [Snapshot(at(3, 0), "Inwood", 7, 1), Snapshot(at(4, 0), "Inwood", 7, 1)]
+    result = three_oclock([seaport_then_gone, *idle_inwood])
     assert result.rows == [
         {"timestamp": at(3), "zone_id": "Inwood", "dispatch_count": 0, "pickup_count": 0,
          "dispatch_minus_pickup": 0},

@@ -2,8 +2,6 @@
 
 import os
 import random
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -14,15 +12,8 @@ from taxi_platform.defs.counters.daily_stats import daily_zone_stats
 from taxi_platform.defs.counters.diff_stats import zone_diff_stats, zone_diff_stats_no_negative_diff
 from taxi_platform.defs.counters.items import DEFAULT_TABLES
 from taxi_platform.defs.counters.snapshots import write_snapshot
-from taxi_platform_tests.counters.helpers import (
-    add,
-    checks,
-    failure_message,
-    materialize,
-    metadata,
-    seed_counters,
-    seoul,
-)
+from taxi_platform_tests.counters.helpers import add, materialize, seed_counters, seoul
+from taxi_platform_tests.support import checks, failure_message, metadata, shell_materialize
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -87,7 +78,7 @@ def test_hours_across_the_daily_reset_equal_a_pandas_computation(resources, dail
     reset = materialize(
         [daily_zone_stats], resources, partition_key="2025-09-01", clock_at=seoul(DAY, 3, 0, 30)
     )
-    assert metadata(reset, "daily_zone_stats")["item_updates_applied"] > 0
+    assert metadata(reset, daily_zone_stats)["item_updates_applied"] > 0
     traffic.burst(h3, ["Seaport", "JFK Airport"])  # JFK's first increment: a new item
     snapshot(3, 30)
     traffic.burst(h3, ["Union Sq", "JFK Airport"])
@@ -108,7 +99,7 @@ def test_hours_across_the_daily_reset_equal_a_pandas_computation(resources, dail
     assert got["pickup_count"].tolist() == expected["pickup"].tolist()
     assert got["dispatch_minus_pickup"].tolist() == expected["dispatch_minus_pickup"].tolist()
     assert checks(result)["zone_diff_stats_no_negative_diff"].passed
-    meta = metadata(result, "zone_diff_stats")
+    meta = metadata(result, zone_diff_stats)
     assert (meta["hours"], meta["resets_used"], meta["problems"]) == (3, 1, 0)
 
     # Re-running any part gives the same rows, never duplicates; snapshots are replaced.
@@ -142,7 +133,7 @@ def test_an_unexplained_drop_is_an_anomaly_and_a_late_boundary_an_issue(resource
         for i in stored(daily_stats_db, "zone_diff_issues")
     }
     assert issues == {(1, "Seaport", "anomaly"), (2, None, "late_boundary")}
-    assert metadata(result, "zone_diff_stats")["anomalies"] == 1
+    assert metadata(result, zone_diff_stats)["anomalies"] == 1
 
 
 def test_an_hour_without_snapshots_fails_and_writes_nothing(resources, daily_stats_db):
@@ -163,16 +154,10 @@ def test_dagster_cli_materializes_an_hour_from_the_shell(stack_env, daily_stats_
     for minute, seaport in ((0, 3), (30, 5), (60, 12)):
         at = seoul(day, 10) + timedelta(minutes=minute)
         write_snapshot(daily_stats_db, at, [("Seaport", seaport, 1)])
-    command = [sys.executable, "-m", "dagster", "asset", "materialize"]
-    command += ["-m", "taxi_platform.definitions", "--select", "zone_diff_stats"]
-    command += ["--partition", "2025-09-04-10:00"]
-
-    result = subprocess.run(
-        command, capture_output=True, text=True, env={**os.environ, **stack_env}, timeout=300
+    shell_materialize(
+        zone_diff_stats, env={**os.environ, **stack_env}, partition="2025-09-04-10:00"
     )
 
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "RUN_SUCCESS" in result.stderr
     row = stored(daily_stats_db)
     assert [(r["zone_id"], r["dispatch_count"], r["pickup_count"]) for r in row] == [
         ("Seaport", 9, 0)

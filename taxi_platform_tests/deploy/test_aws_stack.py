@@ -21,6 +21,7 @@ import pytest
 import yaml
 from cfnlint.api import ManualArgs, lint, lint_file
 
+from taxi_platform.defs.counters.items import FLAG_KEY, TAXI_KEY, ZONE_KEY
 from taxi_platform.defs.counters.live_view import counters_live_view
 from taxi_platform.defs.logs.layout import LANDING_PREFIX
 from taxi_platform.defs.zones.taxi_zones import taxi_zones, taxi_zones_match_lake
@@ -29,14 +30,16 @@ from taxi_platform.resources.wiring import build_resources
 from taxi_platform.settings import SETTINGS
 from taxi_platform_dev.cli import main
 from taxi_platform_dev.deploy.aws_env import OUTPUT_VARIABLES, TEMPLATE
+from taxi_platform_tests.support import QUIET
 
 REGION = "ap-northeast-2"
-# The key attribute of each DynamoDB table, by the variable that names it.
+# The key attribute the counters' code reads each DynamoDB table by, by the variable that
+# names the table: the template must create exactly these.
 TABLE_KEYS = {
-    "TAXI_PICKUP_TABLE": "zone_id",
-    "TAXI_FLAG_TABLE": "counter_type",
-    "TAXI_ZONE_DISPATCH_TABLE": "zone_id",
-    "TAXI_DESTINATION_TABLE": "taxi_id",
+    "TAXI_PICKUP_TABLE": ZONE_KEY,
+    "TAXI_FLAG_TABLE": FLAG_KEY,
+    "TAXI_ZONE_DISPATCH_TABLE": ZONE_KEY,
+    "TAXI_DESTINATION_TABLE": TAXI_KEY,
 }
 TABLE_PARAMETERS = {
     "TAXI_PICKUP_TABLE": "PickupTableName",
@@ -236,11 +239,10 @@ def test_aws_env_from_the_stack_runs_assets_against_what_it_created(
 
     resources = build_resources("aws")
     assert resources["dynamodb"].pickup_table == "TAXI_PICKUP_TABLE"  # EnvVar, resolved at run
-    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     result = dg.materialize(
         [counters_live_view, taxi_zones, taxi_zones_match_lake],
         resources=resources,
-        run_config=quiet,
+        run_config=QUIET,
     )
     assert result.success
     rows = daily_stats_db.fetch_all(

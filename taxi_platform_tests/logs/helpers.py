@@ -8,10 +8,13 @@ from typing import Any
 
 import dagster as dg
 
+from taxi_platform.defs.logs.api_logs import api_logs
+from taxi_platform.defs.logs.checks import api_logs_checks
 from taxi_platform.defs.logs.codec import decode_hour_object, decompress_records, hour_object_key
+from taxi_platform.defs.logs.landing import api_logs_landing
 from taxi_platform_dev.domains.logs.simulator import LogApiSimulator
+from taxi_platform_tests.support import QUIET, materializations
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 UNREADABLE = {"bad_token", "malformed_json"}
 
 
@@ -67,31 +70,27 @@ def replay(
     instance: dg.DagsterInstance | None = None,
 ) -> dict[str, Any]:
     """One landing run that replays windows first…last; its metadata."""
-    from taxi_platform.defs.logs.landing import api_logs_landing
-
     config = {"replay_first_window": first, "replay_last_window": last}
     result = dg.materialize(
         [api_logs_landing],
         resources=dict(resources),
         instance=instance,
-        run_config={**QUIET, "ops": {"api_logs_landing": {"config": config}}},
+        run_config={**QUIET, "ops": {api_logs_landing.op.name: {"config": config}}},
     )
-    return metadata_of(result, "api_logs_landing")[0]
+    return materializations(result, api_logs_landing)[0]
 
 
 def poll(
     resources: Mapping[str, Any], instance: dg.DagsterInstance, **config
 ) -> dg.ExecuteInProcessResult:
     """One landing run as the schedule makes it (without the wait for second 5)."""
-    from taxi_platform.defs.logs.landing import api_logs_landing
-
     return dg.materialize(
         [api_logs_landing],
         resources=dict(resources),
         instance=instance,
         run_config={
             **QUIET,
-            "ops": {"api_logs_landing": {"config": {"fetch_second": 0, **config}}},
+            "ops": {api_logs_landing.op.name: {"config": {"fetch_second": 0, **config}}},
         },
         raise_on_error=False,
     )
@@ -105,9 +104,6 @@ def build(
     raise_on_error: bool = True,
 ) -> dg.ExecuteInProcessResult:
     """`api_logs` (with its checks) for one hour, or first…last in one run as a backfill does."""
-    from taxi_platform.defs.logs.api_logs import api_logs
-    from taxi_platform.defs.logs.checks import api_logs_checks
-
     if last is None:
         where: dict[str, Any] = {"partition_key": first}
     else:
@@ -129,9 +125,6 @@ def build(
 
 def check_only(resources: Mapping[str, Any], instance: dg.DagsterInstance):
     """The three checks of `api_logs` alone, as the UI runs them: on the latest hour."""
-    from taxi_platform.defs.logs.api_logs import api_logs
-    from taxi_platform.defs.logs.checks import api_logs_checks
-
     return dg.materialize(
         [api_logs, api_logs_checks],
         selection=dg.AssetSelection.checks_for_assets(api_logs),
@@ -140,14 +133,3 @@ def check_only(resources: Mapping[str, Any], instance: dg.DagsterInstance):
         run_config=QUIET,
         raise_on_error=False,
     )
-
-
-def checks(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
-    return {e.check_name: e for e in result.get_asset_check_evaluations()}
-
-
-def metadata_of(result: dg.ExecuteInProcessResult, asset: str) -> list[dict[str, Any]]:
-    return [
-        {k: v.value for k, v in m.metadata.items()} | {"partition": m.partition}
-        for m in result.asset_materializations_for_node(asset)
-    ]

@@ -22,6 +22,8 @@ def repository():
 
 
 def test_landing_every_3_minutes_waits_for_second_5(repository):
+    from taxi_platform.defs.logs.landing import api_logs_landing
+
     schedule = repository.get_schedule_def("api_logs_landing_every_3_minutes")
     assert schedule.cron_schedule == "*/3 * * * *"
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
@@ -31,7 +33,7 @@ def test_landing_every_3_minutes_waits_for_second_5(repository):
         dg.build_schedule_context(scheduled_execution_time=tick, instance=instance) as context,
     ):
         [request] = schedule.evaluate_tick(context).run_requests
-    assert request.run_config["ops"]["api_logs_landing"]["config"]["fetch_second"] == 5
+    assert request.run_config["ops"][api_logs_landing.op.name]["config"]["fetch_second"] == 5
 
 
 def test_api_logs_backfills_24_hours_per_run_and_has_its_checks(repository):
@@ -59,7 +61,7 @@ def test_the_closed_hour_is_requested_once_after_the_grace_and_landing(resources
     with dg.instance_for_test() as instance:
         before, cursor = requested(datetime(2026, 2, 1, 10, 12, tzinfo=UTC), instance)
         with freeze_time(datetime(2026, 2, 1, 10, 15, 5, tzinfo=UTC)):  # the 10:15 landing
-            instance.report_runless_asset_event(dg.AssetMaterialization("api_logs_landing"))
+            instance.report_runless_asset_event(dg.AssetMaterialization(api_logs_landing.key))
         at_15, cursor = requested(datetime(2026, 2, 1, 10, 15, 30, tzinfo=UTC), instance, cursor)
         later, _ = requested(datetime(2026, 2, 1, 10, 45, tzinfo=UTC), instance, cursor)
     assert (before, at_15, later) == ([], ["2026-02-01-09:00"], [])

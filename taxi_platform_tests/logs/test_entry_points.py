@@ -16,10 +16,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from taxi_platform.defs.logs.api_logs import api_logs
 from taxi_platform.defs.logs.codec import hour_object_key
 from taxi_platform.settings import REPO_ROOT
 from taxi_platform_dev.local.processes import free_port
 from taxi_platform_tests.logs.helpers import day_start, replay
+from taxi_platform_tests.support import assert_run_succeeded, materialize_command
 
 SHELL_DAY, SHELL_PARTITION = date(2026, 11, 21), "2026-11-21-09:00"  # the example
 BACKFILL_DAY = date(2026, 2, 5)
@@ -117,10 +119,7 @@ def test_shell_materialize_and_a_ui_backfill_of_a_day(
     replay(log_source(SHELL_DAY, records_per_window=3).resources, 179, 203)  # 09:00 … 10:10
     deadline = time.monotonic() + TIMEOUT
     shell = subprocess.Popen(
-        [
-            *("dagster", "asset", "materialize", "-m", "taxi_platform.definitions"),
-            *("--select", "api_logs", "--partition", SHELL_PARTITION),
-        ],
+        materialize_command(api_logs, partition=SHELL_PARTITION),
         env={**os.environ, **stack_env},
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
@@ -136,8 +135,8 @@ def test_shell_materialize_and_a_ui_backfill_of_a_day(
         if shell.poll() is None:
             shell.kill()
 
-    assert shell.returncode == 0, output[-3000:]
-    assert "RUN_SUCCESS" in output and "no_loss" in output
+    assert_run_succeeded(shell.returncode, output)
+    assert "no_loss" in output
     shell_hour = day_start(SHELL_DAY) + timedelta(hours=9)
     assert lake.list_keys(f"logs/{SHELL_DAY:%Y/%m/%d}/") == [hour_object_key(shell_hour)]
     hours = [day_start(BACKFILL_DAY) + timedelta(hours=h) for h in range(24)]
@@ -174,7 +173,7 @@ def _backfill_a_day(processes: Processes, workspace: str, deadline: float) -> tu
             if sensor["sensorState"]["status"] == "RUNNING":
                 graphql(port, STOP_SENSOR, id=sensor["id"])
     partitions = [f"{BACKFILL_DAY}-{h:02d}:00" for h in range(24)]
-    params = {"assetSelection": [{"path": ["api_logs"]}], "partitionNames": partitions}
+    params = {"assetSelection": [{"path": api_logs.key.path}], "partitionNames": partitions}
     launched = graphql(port, LAUNCH, params=params)["launchPartitionBackfill"]
     assert launched["__typename"] == "LaunchBackfillSuccess", launched
     backfill_id = launched["backfillId"]

@@ -5,7 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 from cryptography.fernet import Fernet
 
+from taxi_platform.defs.logs.api_logs import api_logs
 from taxi_platform.defs.logs.codec import decode_hour_object, encode_hour_object, hour_object_key
+from taxi_platform.defs.logs.landing import api_logs_landing
 from taxi_platform.defs.logs.layout import landing_date_prefix
 from taxi_platform.defs.logs.store import read_quarantine
 from taxi_platform.resources.log_api import LogApiResource
@@ -15,13 +17,12 @@ from taxi_platform_tests.logs.helpers import (
     build,
     canonical,
     check_only,
-    checks,
     day_start,
-    metadata_of,
     poll,
     replay,
     served_by_hour,
 )
+from taxi_platform_tests.support import checks, materializations
 
 HOUR = timedelta(hours=1)
 
@@ -35,7 +36,7 @@ def test_a_day_of_logs_gives_24_hours_equal_to_what_was_served(log_source, clean
     result = build(source.resources, f"{day}-00:00", f"{day}-23:00")
 
     hours = [day_start(day) + h * HOUR for h in range(24)]
-    materialized = metadata_of(result, "api_logs")
+    materialized = materializations(result, api_logs)
     assert [m["partition"] for m in materialized] == [f"{h:%Y-%m-%d-%H:%M}" for h in hours]
     assert {m["key"] for m in materialized} == {hour_object_key(h) for h in hours}
     served = served_by_hour(source.simulator, range(480))
@@ -68,7 +69,7 @@ def test_faults_are_quarantined_the_rest_kept_and_no_loss_is_checked(log_source,
         tampered = checks(check_only(source.resources, instance))
         again = build(source.resources, partition, instance=instance)  # replaces, never adds
 
-    [meta] = metadata_of(result, "api_logs")
+    [meta] = materializations(result, api_logs)
     counts = (meta["batches_quarantined"], meta["records_quarantined"], meta["duplicates"])
     assert counts == (2, 2, 2)
     assert meta["records_in"] == meta["records_written"] + meta["records_quarantined"] + 2
@@ -125,10 +126,10 @@ def test_landing_stores_each_batch_once_and_catches_up_missed_windows(log_source
     try:
         with dg.DagsterInstance.ephemeral() as instance:
             clock.now = 10 * window + 10  # windows 0…9 have closed
-            first = metadata_of(poll(source.resources, instance), "api_logs_landing")[0]
-            again = metadata_of(poll(source.resources, instance), "api_logs_landing")[0]
+            first = materializations(poll(source.resources, instance), api_logs_landing)[0]
+            again = materializations(poll(source.resources, instance), api_logs_landing)[0]
             clock.now += 4 * window  # four polls missed
-            later = metadata_of(poll(source.resources, instance), "api_logs_landing")[0]
+            later = materializations(poll(source.resources, instance), api_logs_landing)[0]
         landed = set(lake.list_keys(today)) - before
     finally:
         for key in set(lake.list_keys(today)) - before:

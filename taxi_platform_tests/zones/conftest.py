@@ -59,7 +59,7 @@ def materialize_models(resources: dict, months: list[str]) -> dg.ExecuteInProces
     return dg.materialize(
         [taxi_zones, zone_models, *MODEL_CHECKS],
         resources=resources,
-        run_config={"ops": {"zone_models": {"config": {"months": months}}}},
+        run_config={"ops": {zone_models.op.name: {"config": {"months": months}}}},
         selection=dg.AssetSelection.assets(zone_models) | dg.AssetSelection.assets(taxi_zones),
     )
 

@@ -7,6 +7,7 @@ import pytest
 from taxi_platform.defs.zones.taxi_trips import taxi_trips, taxi_trips_arrivals
 from taxi_platform.defs.zones.trip_files import month_bounds, trip_key
 from taxi_platform_dev.domains.zones.simulator import generate_month, upload_month
+from taxi_platform_tests.support import checks, metadata
 
 
 def _materialize(resources, month: str) -> dg.ExecuteInProcessResult:
@@ -15,25 +16,21 @@ def _materialize(resources, month: str) -> dg.ExecuteInProcessResult:
     )
 
 
-def _checks(result) -> dict[str, dg.AssetCheckEvaluation]:
-    return {c.check_name: c for c in result.get_asset_check_evaluations()}
-
-
 def test_a_partition_records_and_validates_its_file(resources, lake, model_months_in_lake):
     table = model_months_in_lake["2023-01"]
     result = _materialize(resources, "2023-01")
     assert result.success
-    metadata = result.asset_materializations_for_node("taxi_trips")[0].metadata
+    month = metadata(result, taxi_trips)
     head = lake.get_client().head_object(Bucket=lake.bucket, Key=trip_key("2023-01"))
     start, end = month_bounds("2023-01")
     pickup = table.column("tpep_pickup_datetime")
     inside = pc.sum(pc.and_(pc.greater_equal(pickup, start), pc.less(pickup, end))).as_py()
-    assert metadata["dagster/row_count"].value == table.num_rows
-    assert metadata["size_bytes"].value == head["ContentLength"]
-    assert metadata["etag"].value == head["ETag"].strip('"')
-    assert metadata["schema_variant"].value == "2023-01"
-    assert metadata["pickups_outside_month"].value == table.num_rows - inside > 0
-    assert {name: c.passed for name, c in _checks(result).items()} == {
+    assert month["dagster/row_count"] == table.num_rows
+    assert month["size_bytes"] == head["ContentLength"]
+    assert month["etag"] == head["ETag"].strip('"')
+    assert month["schema_variant"] == "2023-01"
+    assert month["pickups_outside_month"] == table.num_rows - inside > 0
+    assert {name: c.passed for name, c in checks(result).items()} == {
         "tlc_schema": True,
         "pickups_in_month": True,
     }
@@ -55,19 +52,19 @@ def test_checks_fail_on_a_wrong_file(resources, lake, zone_csv, month, content, 
         result = _materialize(resources, month)
     finally:
         lake.get_client().delete_object(Bucket=lake.bucket, Key=trip_key(month))
-    checks = _checks(result)
-    assert {name for name, c in checks.items() if not c.passed} == {failing}
+    evaluations = checks(result)
+    assert {name for name, c in evaluations.items() if not c.passed} == {failing}
     assert result.success is not run_fails
     if failing == "tlc_schema":
-        assert checks[failing].metadata["differences"].value == ["missing total_amount double"]
+        assert evaluations[failing].metadata["differences"].value == ["missing total_amount double"]
     else:
-        assert checks[failing].severity == dg.AssetCheckSeverity.WARN
+        assert evaluations[failing].severity == dg.AssetCheckSeverity.WARN
 
 
 def test_a_missing_file_is_a_clear_error(resources, lake):
     result = _materialize(resources, "2010-03")
     assert not result.success
-    message = result.failure_data_for_node("taxi_trips").error.message
+    message = result.failure_data_for_node(taxi_trips.op.name).error.message
     assert f"s3://{lake.bucket}/raw/nyc_taxi/yellow_tripdata_2010-03.parquet does not exist" in (
         message
     )

@@ -8,6 +8,7 @@ import pytest
 
 from taxi_platform.defs.zones.reference import ZoneTableError, parse_zone_table, zone_names
 from taxi_platform.defs.zones.taxi_zones import ZONES_KEY, taxi_zones, taxi_zones_match_lake
+from taxi_platform_tests.support import checks, metadata
 
 HEADER = b'"LocationID","Borough","Zone","service_zone"\n'
 
@@ -23,10 +24,8 @@ def test_taxi_zones_loads_the_tlc_table(resources, postgres_db, lake, zone_csv):
     table = postgres_db.fetch_all("SELECT * FROM taxi_zones ORDER BY location_id")
     assert [tuple(r.values()) for r in table] == expected
     assert lake.get_bytes(ZONES_KEY) == zone_csv.read_bytes()
-    metadata = result.asset_materializations_for_node("taxi_zones")[0].metadata
-    assert metadata["dagster/row_count"].value == 265
-    checks = result.get_asset_check_evaluations()
-    assert [c.passed for c in checks] == [True]
+    assert metadata(result, taxi_zones)["dagster/row_count"] == 265
+    assert {name: c.passed for name, c in checks(result).items()} == {"taxi_zones_match_lake": True}
 
 
 def test_zone_names_exclude_tlc_placeholders(zone_csv):

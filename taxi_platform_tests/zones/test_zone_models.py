@@ -3,8 +3,6 @@
 their checks on broken tables, and the shell entry point."""
 
 import os
-import subprocess
-import sys
 
 import dagster as dg
 import numpy as np
@@ -13,6 +11,7 @@ import pyarrow.parquet as pq
 
 from taxi_platform.defs.zones.trip_files import TRIPS_PREFIX, month_of_key, trip_key
 from taxi_platform.defs.zones.zone_models import MODEL_CHECKS, zone_models
+from taxi_platform_tests.support import checks, keys_of, metadata, shell_materialize
 from taxi_platform_tests.zones.conftest import published_tables
 from taxi_platform_tests.zones.reference_models import reference_models
 
@@ -42,28 +41,25 @@ def test_models_equal_an_independent_computation(local_run, model_months_in_lake
     reference = reference_models(model_months_in_lake)
     assert_equal_to_reference(published, reference)
     assert len(reference.adjacency) > 50  # the generator's short hops make adjacency exist
-    for key in ("expected_pickups", "adjacent_zones"):
-        metadata = result.asset_materializations_for_node("zone_models")
-        metadata = next(m.metadata for m in metadata if m.asset_key.to_user_string() == key)
-        assert metadata["input_rows"].value == sum(
-            t.num_rows for t in model_months_in_lake.values()
-        )
-        assert metadata["valid_rows"].value == reference.valid_rows
+    for key in keys_of(zone_models):
+        model = metadata(result, key)
+        assert model["input_rows"] == sum(t.num_rows for t in model_months_in_lake.values())
+        assert model["valid_rows"] == reference.valid_rows
         for name in FILTERS:
-            assert metadata[f"dropped_{name}"].value == reference.dropped[name], name
+            assert model[f"dropped_{name}"] == reference.dropped[name], name
             assert reference.dropped[name] > 0, f"the generator made no {name} dirt"
-        assert metadata["spark_seconds"].value > 0
-        assert metadata["months"].value == ["2023-01", "2026-09"]
+        assert model["spark_seconds"] > 0
+        assert model["months"] == ["2023-01", "2026-09"]
     rows = {
-        m.asset_key.to_user_string(): m.metadata["dagster/row_count"].value
-        for m in result.asset_materializations_for_node("zone_models")
+        key.to_user_string(): metadata(result, key)["dagster/row_count"]
+        for key in keys_of(zone_models)
     }
     assert rows == {
         "expected_pickups": len(reference.expected),
         "adjacent_zones": len(reference.adjacency),
     }
-    checks = result.get_asset_check_evaluations()
-    assert len(checks) == 3 and all(c.passed for c in checks)
+    evaluations = checks(result)
+    assert len(evaluations) == 3 and all(c.passed for c in evaluations.values())
 
 
 def _run_checks(resources) -> dict[str, dg.AssetCheckEvaluation]:
@@ -72,7 +68,7 @@ def _run_checks(resources) -> dict[str, dg.AssetCheckEvaluation]:
         resources=resources,
         selection=dg.AssetSelection.checks(*MODEL_CHECKS),
     )
-    return {c.check_name: c for c in result.get_asset_check_evaluations()}
+    return checks(result)
 
 
 def test_checks_fail_on_broken_tables(local_run, resources, postgres_db):
@@ -115,11 +111,11 @@ def test_a_month_without_file_is_a_clear_error(resources, model_months_in_lake):
     result = dg.materialize(
         [zone_models],
         resources=resources,
-        run_config={"ops": {"zone_models": {"config": {"months": ["2026-09", "2019-02"]}}}},
+        run_config={"ops": {zone_models.op.name: {"config": {"months": ["2026-09", "2019-02"]}}}},
         raise_on_error=False,
     )
     assert not result.success
-    failure = result.failure_data_for_node("zone_models").error.message
+    failure = result.failure_data_for_node(zone_models.op.name).error.message
     assert "raw/nyc_taxi/yellow_tripdata_2019-02.parquet missing" in failure
 
 
@@ -127,17 +123,7 @@ def test_shell_materialize_covers_every_month_in_the_lake(
     stack_env, lake, postgres_db, model_months_in_lake
 ):
     postgres_db.execute("DELETE FROM adjacent_zones")
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "dagster", "asset", "materialize"),
-            *("-m", "taxi_platform.definitions", "--select", "expected_pickups,adjacent_zones"),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **stack_env},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "RUN_SUCCESS" in result.stderr
+    shell_materialize(zone_models, env={**os.environ, **stack_env})
     months = sorted(m for m in map(month_of_key, lake.list_keys(TRIPS_PREFIX)) if m)
     tables = {m: pq.read_table(pa.BufferReader(lake.get_bytes(trip_key(m)))) for m in months}
     assert set(model_months_in_lake) <= set(tables)
@@ -153,7 +139,7 @@ def test_a_new_trip_month_triggers_the_models_once():
     with dg.DagsterInstance.ephemeral() as instance:
         first = dg.evaluate_automation_conditions(defs=assets, instance=instance)
         instance.report_runless_asset_event(
-            dg.AssetMaterialization("taxi_trips", partition="2026-09-01")
+            dg.AssetMaterialization(taxi_trips.key, partition="2026-09-01")
         )
         second = dg.evaluate_automation_conditions(
             defs=assets, instance=instance, cursor=first.cursor
@@ -162,6 +148,6 @@ def test_a_new_trip_month_triggers_the_models_once():
             defs=assets, instance=instance, cursor=second.cursor
         )
     assert first.total_requested == 0 and third.total_requested == 0
-    for name in ("expected_pickups", "adjacent_zones"):
-        assert second.get_num_requested(dg.AssetKey(name)) == 1
+    for key in keys_of(zone_models):
+        assert second.get_num_requested(key) == 1
     assert second.total_requested == 2

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from taxi_platform.defs.zones.zone_models import zone_models
 from taxi_platform.resources.spark import SparkResource, spark_environment
 from taxi_platform_dev.local.processes import free_port, wait_for_port
+from taxi_platform_tests.support import keys_of, metadata
 from taxi_platform_tests.zones.conftest import MODEL_MONTHS, materialize_models, published_tables
 from taxi_platform_tests.zones.reference_models import reference_models
 from taxi_platform_tests.zones.test_zone_models import assert_equal_to_reference
@@ -116,8 +118,7 @@ def test_a_standalone_cluster_gives_the_tables_of_local_mode(
         result = materialize_models({**resources, "spark": spark}, sorted(MODEL_MONTHS))
         assert result.success
         cluster_tables = published_tables(postgres_db)
-        metadata = result.asset_materializations_for_node("zone_models")[0].metadata
-        assert metadata["spark_master"].value == master
+        assert metadata(result, keys_of(zone_models)[0])["spark_master"] == master
         apps = requests.get(status, timeout=5).json()["completedapps"]
         assert [(a["name"], a["cores"]) for a in apps] == [("taxi_platform:zone_models.py", 2)]
     assert not any(_group_alive(pgid) for pgid in groups)  # no leftovers
