@@ -17,7 +17,7 @@ tag=${1:-taxi-platform-dagster:local}
 mirror=${TAXI_IMAGE_MIRROR:-http://deb.debian.org/debian}
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/taxi_platform
 # Bump BASE_RECIPE when the base's recipe below changes: it names the cached tar and the image.
-BASE_RECIPE=1
+BASE_RECIPE=2
 # The host's extra trusted CAs (a TLS-inspecting egress proxy, a company CA) go into the base,
 # so apt, pip and uv inside the build trust what the host trusts; their digest names the base.
 extra_cas=(/usr/local/share/ca-certificates/*.crt)
@@ -63,12 +63,22 @@ deb $mirror bookworm main
 deb $mirror bookworm-updates main
 deb ${mirror%/debian}/debian-security bookworm-security main
 SOURCES
-  # As Debian's slim images: no documentation, manuals or translations from later installs.
-  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/slim" <<'SLIM'
+  # As Debian's official images (debuerreotype): apt keeps no .deb files, package caches or
+  # translations, and dpkg installs no documentation, manuals or message catalogues.
+  cat >"$rootfs/etc/apt/apt.conf.d/docker-clean" <<'CLEAN'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+CLEAN
+  echo 'Acquire::Languages "none";' >"$rootfs/etc/apt/apt.conf.d/docker-no-languages"
+  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker" <<'SLIM'
 path-exclude /usr/share/doc/*
 path-include /usr/share/doc/*/copyright
 path-exclude /usr/share/man/*
 path-exclude /usr/share/info/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/lintian/*
 path-exclude /usr/share/locale/*
 path-include /usr/share/locale/locale.alias
 SLIM
@@ -79,8 +89,10 @@ SLIM
   chroot "$rootfs" python3 -m venv /usr/local
   chroot "$rootfs" /usr/local/bin/python3 -c 'import sys; assert sys.prefix == "/usr/local"'
   ln -sf python3 "$rootfs/usr/local/bin/python"
+  # What debootstrap installed before those rules existed.
   find "$rootfs/usr/share/doc" -mindepth 2 ! -name copyright -delete 2>/dev/null || true
-  rm -rf "$rootfs"/usr/share/{man,info}/* "$rootfs"/var/lib/apt/lists/* \
+  find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+  rm -rf "$rootfs"/usr/share/{man,info,groff,lintian}/* "$rootfs"/var/lib/apt/lists/* \
     "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/*.log
   mkdir -p "$rootfs/usr/share/man/man1"  # some JRE postinst scripts expect it
   : >"$rootfs/etc/resolv.conf"
