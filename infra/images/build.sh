@@ -98,6 +98,7 @@ SLIM
   : >"$rootfs/etc/resolv.conf"
   tar --numeric-owner -C "$rootfs" -cf "$base_tar.part" .
   mv "$base_tar.part" "$base_tar"
+  find "$cache" -maxdepth 1 -name 'base-bookworm-*.tar' ! -name "${base_tar##*/}" -delete
 }
 
 need_tools
