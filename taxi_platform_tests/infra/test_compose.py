@@ -65,7 +65,7 @@ BARE_VARIABLE = re.compile(r"(?<!\$)\$(?=[A-Za-z_])")
 PROVISIONED_VARIABLE = re.compile(r"\$\{?([A-Z][A-Z0-9]*_[A-Z0-9_]+)\}?")
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|KEY|TOKEN|WEBHOOK")
 PLACEHOLDER = re.compile(r"change-me[\w-]*")
-REFERENCE = re.compile(r"\$\{\w+\}")
+REFERENCE = re.compile(r"\$\{(\w+)\}")
 SECRET_SHAPES = {
     "an AWS access key id": re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
     "a Fernet key": re.compile(r"(?<![\w-])[A-Za-z0-9_-]{43}=(?![\w=])"),
@@ -177,7 +177,9 @@ def copies(dockerfile: Path) -> list[tuple[list[str], str]]:
 
 
 def python_minor(dockerfile: Path) -> str:
+    """The Python of FROM, read from ARG BASE_IMAGE's default when FROM names that ARG."""
     base = next(rest for name, rest in instructions(dockerfile) if name == "FROM")
+    base = REFERENCE.sub(lambda m: dockerfile_env(dockerfile).get(m.group(1), m.group(0)), base)
     match = re.match(r"python:(\d+\.\d+)", base)
     assert match, f"{rel(dockerfile)}: FROM {base} is not a python:X.Y image: use one"
     return match.group(1)
