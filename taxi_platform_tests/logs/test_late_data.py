@@ -161,10 +161,13 @@ def test_a_day_late_records_reopen_goes_through_silver_and_gold(
 
     try:
         instance = dg.DagsterInstance.ephemeral()
+        _, initial = tick(day_start(day) + timedelta(hours=23))  # automation was on before
         build(source.resources, f"{day}-00:00", f"{day}-23:00", instance=instance)
-        requested, first = tick(day_start(day) + timedelta(days=1, minutes=30))
+        requested, first = tick(day_start(day) + timedelta(days=1, minutes=30), initial.cursor)
         assert requested == {k.to_user_string(): {day.isoformat()} for k in targets}
         incomplete = silver(instance)
+        requested, settled = tick(day_start(day) + timedelta(days=1, minutes=40), first.cursor)
+        assert requested == {k.to_user_string(): set() for k in targets}  # the daemon's next tick
 
         land_late(
             lake,
@@ -177,7 +180,7 @@ def test_a_day_late_records_reopen_goes_through_silver_and_gold(
         requests, _ = sensor_requests(instance)
         assert [r.partition_key for r in requests] == [f"{day}-{late_hour:02d}:00"]
         build(source.resources, requests[0].partition_key, instance=instance)
-        requested, _ = tick(fetch_late + timedelta(hours=1, minutes=30), first.cursor)
+        requested, _ = tick(fetch_late + timedelta(hours=1, minutes=30), settled.cursor)
         assert requested == {k.to_user_string(): {day.isoformat()} for k in targets}
         complete = silver(instance)
         marts = dg.materialize(
