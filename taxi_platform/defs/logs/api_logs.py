@@ -1,8 +1,11 @@
 """`api_logs`: bronze, one gzip JSON-lines object of compressed records per UTC hour of `inDate`.
 
-An hour H reads the landing objects fetched in [H, H + 1 h + 10 min) (`layout`: who owns
-which record), decrypts, validates and compresses them (`codec`), keeps the records of H
-once, and replaces `logs/YYYY/MM/DD/HH/api_logs.jsonl.gz` and H's quarantine documents.
+An hour H reads the landing objects fetched in [H, H + 1 h + 10 min) and those its late
+index lists (`layout`: who owns which record), decrypts, validates and compresses them
+(`codec`), keeps the records of H once, and replaces `logs/YYYY/MM/DD/HH/api_logs.jsonl.gz`
+and H's quarantine documents. As the fetch hour of its landing objects it also writes the
+late index of earlier hours they hold records of, and names those hours in its metadata
+`late_hours`, which the sensor `api_logs_late_hours` re-materializes (`late_hours.py`).
 Same landing objects, same bytes: re-materializing an hour is safe at any time.
 
 Automation: `on_cron("15 * * * *")` materializes the hour just closed once landing has run
