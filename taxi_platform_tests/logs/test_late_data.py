@@ -63,7 +63,8 @@ def test_late_windows_land_in_their_hour_too_late_ones_are_quarantined_and_rerun
     replay(source.resources, 0, 24)  # hours 00…02 = windows 0…59, without 25…27
     replay(source.resources, 28, 59)
     fernet = Fernet(stack_env["TAXI_LOG_FERNET_KEY"])
-    land_late(lake, source.simulator, fernet, [26, 25], fetch_late + timedelta(minutes=7))
+    at = fetch_late + timedelta(minutes=7)
+    late_keys = land_late(lake, source.simulator, fernet, [26, 25], at)
     land_late(lake, source.simulator, fernet, [27], fetch_too_late + timedelta(minutes=7))
     assert source.simulator.served_windows == list(range(60))
     hours = [day_start(day) + h * HOUR for h in range(3)]
@@ -124,6 +125,12 @@ def test_late_windows_land_in_their_hour_too_late_ones_are_quarantined_and_rerun
     assert [metadata_of(r, "api_logs")[0]["dagster/row_count"] for r in reruns] == [0, 0, 95]
     assert {r.run_key for r in requests_again} <= {r.run_key for r in requests}
     assert {r.run_key for r in requests_from_start} == {r.run_key for r in requests}
+
+    # A landing object expired by the bucket's retention: its index entry is skipped.
+    lake.get_client().delete_object(Bucket=lake.bucket, Key=late_keys[0])
+    expired = build(source.resources, key(hours[1]))
+    assert metadata_of(expired, "api_logs")[0]["dagster/row_count"] == 95 - 5
+    assert all(e.passed for e in checks(expired).values())
 
 
 def test_a_day_late_records_reopen_goes_through_silver_and_gold(

@@ -20,15 +20,17 @@ Every record, and every batch that cannot be read, is attributed to exactly one 
       with the reason: batches that do not decrypt or parse, records that do not validate
       (an invalid record fetched in time goes to its own hour R instead), records without a
       usable `inDate`, records from the future (R after the fetch: the source's clock or the
-      record is wrong, and no later fetch makes it right) and records more than MAX_LATENESS
-      (7 days) late ("TooLate": their days' Silver and Gold are closed; reprocess by hand).
+      record is wrong, and no later fetch makes it right: "FromTheFuture") and records
+      fetched MAX_LATENESS (7 days) or more after R began ("TooLate": their days' Silver and
+      Gold are no longer re-opened; reprocess by hand).
 Hour H reads the landing objects fetched in [H, H + 1 h + GRACE), i.e. two fetch hour folders,
 plus the landing objects its late index lists. The index is written by the fetch hour that
 owns the landing object (the hour of its fetched_at), which decrypts it anyway; that run's
 metadata `late_hours` names the hours it indexed, and the sensor `api_logs_late_hours`
 re-materializes each of them. So `landed = written + quarantined + duplicates` holds hour by
-hour, and every record is counted by exactly one hour. Landing is append-only, so an hour's
-index only grows and re-running any hour gives the same bytes.
+hour, and every record is counted by exactly one hour. Landing is append-only (until its
+retention expires it), so an hour's index only grows and re-running any hour gives the
+same bytes.
 GRACE is why `api_logs` runs at HH:15: the hour just closed is complete by HH:10 unless late.
 """
 

@@ -53,12 +53,19 @@ def landing_names(
                 strays.append(key)
             elif start <= name.fetched_at < end:
                 names[name.key] = name
+    folders: dict[str, set[str]] = {}  # landing folders of late objects, listed once each
     for hour in hours:
         for key in lake.list_keys(late_prefix(hour)):
             name = landing_of_late_key(key)
             if name is None:
                 strays.append(key)
-            else:
+                continue
+            folder = landing_hour_prefix(name.fetched_at)
+            if folder not in folders:
+                folders[folder] = set(lake.list_keys(folder))
+            # Landing expires (bucket lifecycle): an index entry can outlive its object, and a
+            # rebuild then reads what landing still holds, as for the read window.
+            if name.key in folders[folder]:
                 names.setdefault(name.key, name)
     return list(names.values()), strays
 
