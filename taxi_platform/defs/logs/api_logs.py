@@ -49,7 +49,9 @@ def key_looks_wrong(run: RunOutput) -> bool:
     description=(
         "Decrypted click-log records compressed losslessly (codec), one object per UTC hour "
         "of `inDate`: `logs/YYYY/MM/DD/HH/api_logs.jsonl.gz`, deduplicated, deterministic. "
-        "Bad batches and records go to `quarantine/api_logs/YYYY/MM/DD/HH/` with the reason."
+        "Records that arrive late land in their own hour (sensor `api_logs_late_hours`, up "
+        "to 7 days). Bad batches and records go to `quarantine/api_logs/YYYY/MM/DD/HH/` with "
+        "the reason."
     ),
 )
 def api_logs(
