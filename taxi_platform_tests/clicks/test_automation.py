@@ -50,3 +50,38 @@ def test_silver_and_marts_wait_for_the_24th_hour():
     assert len(requested) == 1 + len(MART_NAMES)
     assert requested == {key: {DAY} for key in requested}
     assert tick(result.cursor).total_requested == 0
+
+
+def test_an_older_day_whose_hour_is_rebuilt_is_requested_again_within_the_late_days():
+    """A bronze hour re-materialized for late records re-opens its day, if the day is within
+    the latest and the 8 before (`eager_with_late_days`); older days stay as they are."""
+    defs = dg.Definitions(
+        assets=[dg.AssetSpec("api_logs", partitions_def=hourly_partitions), click_events],
+        resources=build_resources("local"),
+    )
+    instance = dg.DagsterInstance.ephemeral()
+    days = ["2026-03-01", DAY]  # 10 days before NOW's latest day, and within the late days
+
+    def hour(day: str, at: int) -> None:
+        event = dg.AssetMaterialization("api_logs", partition=f"{day}-{at:02d}:00")
+        instance.report_runless_asset_event(event)
+
+    def tick(now, cursor=None):
+        return dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, evaluation_time=now, cursor=cursor
+        )
+
+    result = tick(NOW)  # the first evaluation only starts the automation
+    for day in days:
+        for at in range(24):
+            hour(day, at)
+    result = tick(NOW, result.cursor)
+    assert result.get_requested_partitions(click_events.key) == {DAY}
+    for day in days:
+        instance.report_runless_asset_event(dg.AssetMaterialization("click_events", partition=day))
+    later = NOW.replace(day=13)
+    result = tick(later, result.cursor)
+    assert result.total_requested == 0
+    for day in days:
+        hour(day, 5)  # late records of 05:00
+    assert tick(later, result.cursor).get_requested_partitions(click_events.key) == {DAY}

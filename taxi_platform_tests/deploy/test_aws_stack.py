@@ -23,7 +23,7 @@ from cfnlint.api import ManualArgs, lint, lint_file
 
 from taxi_platform.defs.counters.items import FLAG_KEY, TAXI_KEY, ZONE_KEY
 from taxi_platform.defs.counters.live_view import counters_live_view
-from taxi_platform.defs.logs.layout import LANDING_PREFIX
+from taxi_platform.defs.logs.layout import LANDING_PREFIX, LATE_PREFIX
 from taxi_platform.defs.zones.taxi_zones import taxi_zones, taxi_zones_match_lake
 from taxi_platform.resources.spark import SPARK_OUTPUT_PREFIX
 from taxi_platform.resources.wiring import build_resources
@@ -160,6 +160,8 @@ def test_the_stack_creates_the_tables_bucket_database_and_role_of_the_design(dep
     assert rules[scratch]["ExpirationInDays"] == 1
     [landing] = [p for p in rules if p and LANDING_PREFIX.startswith(p)]
     assert rules[landing]["ExpirationInDays"] == {"Ref": "LandingRetentionDays"}
+    [late] = [p for p in rules if p and LATE_PREFIX.startswith(p)]
+    assert rules[late]["ExpirationInDays"] == {"Ref": "LandingRetentionDays"}
     kept = ("logs/", "silver/", "raw/", "reference/", "quarantine/")
     assert not [p for p in rules if p and p.startswith(kept)], "the data itself is never expired"
 

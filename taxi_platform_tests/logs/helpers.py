@@ -12,6 +12,7 @@ from taxi_platform.defs.logs.api_logs import api_logs
 from taxi_platform.defs.logs.checks import api_logs_checks
 from taxi_platform.defs.logs.codec import decode_hour_object, decompress_records, hour_object_key
 from taxi_platform.defs.logs.landing import api_logs_landing
+from taxi_platform.defs.logs.layout import batch_id_of, landing_key
 from taxi_platform_dev.domains.logs.simulator import LogApiSimulator
 from taxi_platform_tests.support import QUIET, materializations
 
@@ -30,7 +31,20 @@ def day_prefixes(day: date) -> list[str]:
         f"landing/api_logs/{nxt}/",
         f"logs/{day:%Y/%m/%d}/",
         f"quarantine/api_logs/{day:%Y/%m/%d}/",
+        f"late/api_logs/{day:%Y/%m/%d}/",
     ]
+
+
+def land_late(lake, simulator: LogApiSimulator, fernet, windows: Iterable[int], at: datetime):
+    """Land `windows` as a poll at `at` would have (one second apart): late, out of order.
+    The simulator records them as served, like any response."""
+    keys = []
+    for n, k in enumerate(windows):
+        body = json.dumps(simulator.response(k, fernet)).encode()
+        key = landing_key(at + timedelta(seconds=n), batch_id_of(body))
+        lake.put_bytes(key, body, "application/json")
+        keys.append(key)
+    return keys
 
 
 def canonical(records: Iterable[Mapping[str, Any]]) -> list[str]:

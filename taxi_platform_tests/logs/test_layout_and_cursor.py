@@ -7,16 +7,21 @@ import pytest
 from cryptography.fernet import Fernet
 
 from taxi_platform.defs.logs.bronze import LandedBatch, build_hours
+from taxi_platform.defs.logs.codec import decompress_records
 from taxi_platform.defs.logs.cursor import (
     plan_catch_up,
     replay_fetched_at,
     seconds_to_wait,
 )
 from taxi_platform.defs.logs.layout import (
+    MAX_LATENESS,
     attributed_hour,
     batch_id_of,
     fetch_hours,
     landing_key,
+    landing_of_late_key,
+    late,
+    late_key,
     parse_landing_key,
     quarantine_key,
 )
@@ -97,21 +102,51 @@ def test_a_batch_spanning_two_hours_is_split_and_counted_once():
     assert (alone.landed, alone.duplicates, alone.records) == (2, 1, nine.records)
 
 
-def test_late_and_bad_go_to_the_fetch_hours_quarantine():
-    late = record(H9 - HOUR)  # an 08:00 record fetched at 09:30
+def test_late_records_go_to_their_hour_bad_and_future_ones_to_the_fetch_hours_quarantine():
+    late = record(H9 - HOUR)  # an 08:00 record fetched at 09:30: 08:00's, through the index
+    too_late = record(H9 - 8 * 24 * HOUR)  # fetched 8 days later: past MAX_LATENESS
+    future = record(H9 + 2 * HOUR)
     invalid = {**record(H9 + timedelta(minutes=20)), "method": "PUT"}
+    fetched = H9 + timedelta(minutes=30)
+    records = [late, too_late, future, invalid, record(H9 + timedelta(minutes=25))]
     landed = [
-        batch(H9 + timedelta(minutes=30), [late, invalid, record(H9 + timedelta(minutes=25))]),
+        batch(fetched, records),
         LandedBatch(parse_landing_key(landing_key(H9 + timedelta(minutes=33), "b2")), b"{}"),
     ]
     run = build_hours(landed, [H9], Fernet(KEY))
     hour = run.hours[H9]
-    assert (hour.landed, len(hour.records), hour.late) == (3, 1, 1)
-    assert (hour.quarantined_records, hour.quarantined_batches) == (2, 1)
+    assert (hour.landed, len(hour.records), hour.late) == (4, 1, 0)
+    assert (hour.quarantined_records, hour.quarantined_batches) == (3, 1)
     errors = sorted(r["error"] for doc in hour.quarantine.values() for r in doc["records"])
-    assert errors == ["InvalidRecord", "Late"]
+    assert errors == ["FromTheFuture", "InvalidRecord", "TooLate"]
     [bad] = [doc for doc in hour.quarantine.values() if doc["batch_error"]]
     assert bad["batch_error"]["error"] == "MalformedResponse"
+    assert hour.late_index == {H9 - HOUR: {landed[0].landing}}
+
+    eight = build_hours(landed[:1], [H9 - HOUR], Fernet(KEY)).hours[H9 - HOUR]  # its index
+    assert (eight.landed, eight.late, eight.quarantine) == (1, 1, {})
+    assert decompress_records(eight.records) == ([late], [])
+
+
+@pytest.mark.parametrize(
+    "fetched,is_late",
+    [
+        (H9 + timedelta(hours=1, minutes=9), False),  # in time
+        (H9 + timedelta(hours=1, minutes=10), True),
+        (H9 + MAX_LATENESS - timedelta(microseconds=1), True),
+        (H9 + MAX_LATENESS, False),  # too late
+    ],
+)
+def test_late_is_after_the_read_window_and_before_max_lateness(fetched, is_late):
+    assert late(H9, fetched) is is_late
+
+
+def test_late_index_keys_name_their_landing_object():
+    landing = parse_landing_key(landing_key(H9 + 50 * HOUR, "r-1"))
+    key = late_key(H9, landing)
+    assert key == "late/api_logs/2026/02/01/09/20260203T110000000000Z_r-1.json"
+    assert landing_of_late_key(key) == landing
+    assert landing_of_late_key("late/api_logs/2026/02/01/09/notes.txt") is None
 
 
 def test_catch_up_plans_the_missed_windows_and_moves_the_cursor():

@@ -27,7 +27,7 @@ from taxi_platform.defs.clicks.silver_schema import (
 )
 from taxi_platform.defs.logs.codec import CodecError, decode_hour_object, decompress_records
 from taxi_platform.defs.logs.codec import hour_object_key as bronze_key
-from taxi_platform.defs.logs.partitions import daily_partitions
+from taxi_platform.defs.logs.partitions import daily_partitions, eager_with_late_days
 from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.lake import LakeResource
 
@@ -105,7 +105,8 @@ DAILY_FRESHNESS = missed_runs(timedelta(days=1), fail=1, run_time=timedelta(hour
         "`api_logs` objects decoded to full values (codec), typed, exact duplicates dropped "
         "(the same record logged twice), sorted by `event_ts` then every column. Written to "
         "`silver/click_events/event_date=YYYY-MM-DD/part-0.parquet` (zstd), replacing the "
-        "day. Materialized automatically once all 24 hours of the day are in bronze.\n\n"
+        "day. Materialized automatically once all 24 hours of the day are in bronze, and again "
+        "when a bronze hour of the day is re-materialized (late records) within 8 days.\n\n"
         + column_table(SILVER_COLUMNS)
     ),
     metadata={"dagster/column_schema": column_schema(SILVER_COLUMNS)},
@@ -119,7 +120,7 @@ DAILY_FRESHNESS = missed_runs(timedelta(days=1), fail=1, run_time=timedelta(hour
             "the missing hours. Blocking: the marts are not built on an incomplete day.",
         )
     ],
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=eager_with_late_days(),
 )
 def click_events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     day = context.partition_time_window.start.date()

@@ -27,16 +27,17 @@ from taxi_platform.defs.clicks.mart_checks import (
     evaluate,
 )
 from taxi_platform.defs.clicks.mart_tables import MART_NAMES, MARTS, Mart
-from taxi_platform.defs.logs.partitions import daily_partitions
+from taxi_platform.defs.logs.partitions import daily_partitions, eager_with_late_days
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource, Range, Replaced
 from taxi_platform.resources.spark import SparkResource
 
 JOB = "gold_marts.py"
-# Eager on the latest day, once Silver's blocking check (all 24 hours present) has passed.
+# Eager on the latest day, and on an older day whose Silver late records re-materialized,
+# once Silver's blocking check (all 24 hours present) has passed.
 AUTOMATION = (
-    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
-).with_label("eager once click_events passed its checks")
+    eager_with_late_days() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+).with_label("eager (late days too) once click_events passed its checks")
 PREVIEW_ROWS = 10
 
 

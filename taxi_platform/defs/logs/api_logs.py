@@ -1,8 +1,11 @@
 """`api_logs`: bronze, one gzip JSON-lines object of compressed records per UTC hour of `inDate`.
 
-An hour H reads the landing objects fetched in [H, H + 1 h + 10 min) (`layout`: who owns
-which record), decrypts, validates and compresses them (`codec`), keeps the records of H
-once, and replaces `logs/YYYY/MM/DD/HH/api_logs.jsonl.gz` and H's quarantine documents.
+An hour H reads the landing objects fetched in [H, H + 1 h + 10 min) and those its late
+index lists (`layout`: who owns which record), decrypts, validates and compresses them
+(`codec`), keeps the records of H once, and replaces `logs/YYYY/MM/DD/HH/api_logs.jsonl.gz`
+and H's quarantine documents. As the fetch hour of its landing objects it also writes the
+late index of earlier hours they hold records of, and names those hours in its metadata
+`late_hours`, which the sensor `api_logs_late_hours` re-materializes (`late_hours.py`).
 Same landing objects, same bytes: re-materializing an hour is safe at any time.
 
 Automation: `on_cron("15 * * * *")` materializes the hour just closed once landing has run
@@ -46,7 +49,9 @@ def key_looks_wrong(run: RunOutput) -> bool:
     description=(
         "Decrypted click-log records compressed losslessly (codec), one object per UTC hour "
         "of `inDate`: `logs/YYYY/MM/DD/HH/api_logs.jsonl.gz`, deduplicated, deterministic. "
-        "Bad batches and records go to `quarantine/api_logs/YYYY/MM/DD/HH/` with the reason."
+        "Records that arrive late land in their own hour (sensor `api_logs_late_hours`, up "
+        "to 7 days). Bad batches and records go to `quarantine/api_logs/YYYY/MM/DD/HH/` with "
+        "the reason."
     ),
 )
 def api_logs(

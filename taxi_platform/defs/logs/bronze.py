@@ -11,7 +11,12 @@ Quarantine document (one per landing object and hour, JSON, keys sorted):
      "batch_error": {"error", "reason"} | null,      # the whole batch: nothing decrypted
      "records": [{"error", "reason", "field", "index", "record"}, ...]}
 `record` is the record as served (decrypted, not compressed); `index` its position in the
-batch (null for a record set aside as late, which is found by value).
+batch (null for a record set aside for its hour, from the future or too late, which is
+found by value).
+
+Late records (`layout.late`) are written to their own hour like any other; the fetch hour
+that owns their landing object lists it in `late_index`, which `store` writes as the late
+index of each of those hours.
 """
 
 from __future__ import annotations
@@ -38,10 +43,12 @@ from taxi_platform.defs.logs.codec import (
     record_identity,
 )
 from taxi_platform.defs.logs.layout import (
+    MAX_LATENESS,
     LandingName,
     attributed_hour,
     floor_hour,
     in_time,
+    late,
     quarantine_key,
 )
 
@@ -65,7 +72,9 @@ class HourOutput:
     quarantine: dict[str, dict[str, Any]] = field(default_factory=dict)
     landed: int = 0
     duplicates: int = 0
-    late: int = 0
+    late: int = 0  # records of this hour among `landed` that arrived after its read window
+    # hour R -> landing objects owned by this (fetch) hour holding late records of R
+    late_index: dict[datetime, set[LandingName]] = field(default_factory=dict)
 
     @property
     def quarantined_records(self) -> int:
@@ -77,7 +86,7 @@ class HourOutput:
 
     @property
     def quarantine_reasons(self) -> dict[str, int]:
-        """How many batches and records were set aside, by error (BadToken, Late, …)."""
+        """How many batches and records were set aside, by error (BadToken, TooLate, …)."""
         errors = Counter(
             doc["batch_error"]["error"] for doc in self.quarantine.values() if doc["batch_error"]
         )
@@ -144,11 +153,15 @@ def _attribute(
     run.batches_decrypted += 1
     compressed, rejected = compress_records(raw)
     for hour, records in group_by_hour(compressed).items():
-        if in_time(hour, landing.fetched_at):
+        arrived_late = late(hour, landing.fetched_at)
+        if in_time(hour, landing.fetched_at) or arrived_late:
             if hour in candidates:
                 candidates[hour].extend(records)  # type: ignore[arg-type]
+                run.hours[hour].late += len(records) if arrived_late else 0
+            if arrived_late and owner is not None:
+                owner.late_index.setdefault(hour, set()).add(landing)
         elif owner is not None:
-            _set_aside_late(owner, landing, hour, records)
+            _set_aside(owner, landing, hour, records)
     for rejection in rejected:
         output = run.hours.get(attributed_hour(landing.fetched_at, _event_hour(rejection)))
         if output is not None:
@@ -163,20 +176,28 @@ def _attribute(
             )
 
 
-def _set_aside_late(
+def _set_aside(
     owner: HourOutput, landing: LandingName, hour: datetime, records: Sequence[Any]
 ) -> None:
-    when = "after" if hour > landing.fetched_at else "more than 1 h + grace before"
-    reason = (
-        f"inDate hour {hour:%Y-%m-%dT%H:00Z} is {when} the fetch at "
-        f"{landing.fetched_at.isoformat()}: no hour partition reads it in time; re-land the "
-        "window on schedule (landing replay) or reprocess this record by hand"
-    )
+    """Records whose hour cannot take them: from the future, or more than MAX_LATENESS late."""
+    at = f"{hour:%Y-%m-%dT%H:00Z}"
+    if hour > landing.fetched_at:
+        error = "FromTheFuture"
+        reason = (
+            f"inDate hour {at} is after the fetch at {landing.fetched_at.isoformat()}: the "
+            "source stamped a time it had not reached (its clock or the record is wrong)"
+        )
+    else:
+        error = "TooLate"
+        reason = (
+            f"fetched at {landing.fetched_at.isoformat()}, {MAX_LATENESS.days} days or more "
+            f"after inDate hour {at}: past the lateness the pipeline re-opens hours and days "
+            "for; reprocess this record by hand"
+        )
     raw, _ = decompress_records(records)
     owner.landed += len(raw)
-    owner.late += len(raw)
     owner.document_for(landing)["records"].extend(
-        {"error": "Late", "reason": reason, "field": "inDate", "index": None, "record": r}
+        {"error": error, "reason": reason, "field": "inDate", "index": None, "record": r}
         for r in raw
     )
 

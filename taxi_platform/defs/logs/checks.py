@@ -5,11 +5,13 @@ itself partitioned: partitioned checks are a preview in 1.13 and lose their part
 range runs), and names the failing hours in its metadata. Run alone, it checks the latest
 materialized hour.
 
-- no loss: the landing objects of each hour, decrypted again, hold exactly
-  `written (lines of the bronze object) + quarantined (records in its quarantine documents)
-  + duplicates (the materialization's metadata)` records attributed to it, and as many
-  unreadable batches as quarantine holds. It fails when landing changed since (a late
-  batch: materialize the hour again) or when an object was lost or edited.
+- no loss: the landing objects of each hour (its read window and its late index), decrypted
+  again, hold exactly `written (lines of the bronze object) + quarantined (records in its
+  quarantine documents) + duplicates (the materialization's metadata)` records attributed
+  to it, and as many unreadable batches as quarantine holds. Late records count in their
+  own hour only, so the identity also holds summed over hours. It fails when landing
+  changed since (a batch landed in the window after the run: materialize the hour again)
+  or when an object was lost or edited.
 - key layout: the hour's folder holds exactly `logs/YYYY/MM/DD/HH/api_logs.jsonl.gz`, and
   every quarantine document is named after a landing object the hour reads.
 - decodes: the object is gzip JSON lines, every record decompresses (codec), lies in the

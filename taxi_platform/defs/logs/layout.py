@@ -7,19 +7,31 @@ Keys (all times UTC, like the hour partitions):
     bronze      logs/YYYY/MM/DD/HH/api_logs.jsonl.gz (`codec.hour_object_key`)
     quarantine  quarantine/api_logs/YYYY/MM/DD/HH/<landing object name>, one JSON document per
                 landing object and hour, so a re-run replaces it instead of adding another
+    late index  late/api_logs/YYYY/MM/DD/HH/<landing object name>: landing object fetched after
+                hour HH's read window that holds valid records of HH (body: its landing key)
 
 Attribution. Landing is cut by arrival (fetch) time, bronze by event time (`inDate`), and a
 batch can hold records of two hours (the window that ends at HH:00 is fetched at HH:00:05).
 Every record, and every batch that cannot be read, is attributed to exactly one hour:
-    - a record whose UTC hour R was fetched in time, fetched_at in [R, R + 1 h + GRACE),
-      belongs to R (written to bronze, or quarantined if invalid);
-    - everything else belongs to the fetch hour F of its landing object: batches that do not
-      decrypt or parse, records without a usable `inDate`, and records that arrived late
-      (fetched after R + 1 h + GRACE) or from the future (R after F), which F quarantines
-      with that reason rather than leaving them where no hour would look.
-So hour H reads exactly the landing objects fetched in [H, H + 1 h + GRACE), i.e. two fetch
-hour folders, and `landed = written + quarantined + duplicates` holds hour by hour.
-GRACE is why `api_logs` runs at HH:15: the hour just closed is complete by HH:10.
+    - a valid record whose UTC hour R was fetched in [R, R + MAX_LATENESS) belongs to R and
+      is written to R's bronze object: in time (before R + 1 h + GRACE) or late, late data
+      is data;
+    - everything else belongs to the fetch hour F of its landing object, which quarantines it
+      with the reason: batches that do not decrypt or parse, records that do not validate
+      (an invalid record fetched in time goes to its own hour R instead), records without a
+      usable `inDate`, records from the future (R after the fetch: the source's clock or the
+      record is wrong, and no later fetch makes it right: "FromTheFuture") and records
+      fetched MAX_LATENESS (7 days) or more after R began ("TooLate": their days' Silver and
+      Gold are no longer re-opened; reprocess by hand).
+Hour H reads the landing objects fetched in [H, H + 1 h + GRACE), i.e. two fetch hour folders,
+plus the landing objects its late index lists. The index is written by the fetch hour that
+owns the landing object (the hour of its fetched_at), which decrypts it anyway; that run's
+metadata `late_hours` names the hours it indexed, and the sensor `api_logs_late_hours`
+re-materializes each of them. So `landed = written + quarantined + duplicates` holds hour by
+hour, and every record is counted by exactly one hour. Landing is append-only (until its
+retention expires it), so an hour's index only grows and re-running any hour gives the
+same bytes.
+GRACE is why `api_logs` runs at HH:15: the hour just closed is complete by HH:10 unless late.
 """
 
 from __future__ import annotations
@@ -32,8 +44,12 @@ from datetime import UTC, datetime, timedelta
 
 LANDING_PREFIX = "landing/api_logs/"
 QUARANTINE_PREFIX = "quarantine/api_logs/"
+LATE_PREFIX = "late/api_logs/"
 HOUR = timedelta(hours=1)
 GRACE = timedelta(minutes=10)
+# How late a record may arrive and still land in its hour: a bound on how far back an
+# arrival re-opens bronze hours and the Silver/Gold days built on them.
+MAX_LATENESS = timedelta(days=7)
 _FETCHED_AT = "%Y%m%dT%H%M%S%fZ"
 _BATCH_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _LANDING_KEY = re.compile(
@@ -101,12 +117,38 @@ def quarantine_key(hour: datetime, landing: LandingName) -> str:
     return quarantine_prefix(hour) + landing.name
 
 
+def late_prefix(hour: datetime) -> str:
+    return f"{LATE_PREFIX}{hour.astimezone(UTC):%Y/%m/%d/%H}/"
+
+
+def late_key(hour: datetime, landing: LandingName) -> str:
+    return late_prefix(hour) + landing.name
+
+
+def landing_of_late_key(key: str) -> LandingName | None:
+    """The landing object a late index key names; None for a key outside the layout."""
+    name = key.rsplit("/", 1)[-1]
+    at = name.split("_", 1)[0]
+    try:
+        fetched_at = datetime.strptime(at, _FETCHED_AT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return parse_landing_key(f"{landing_hour_prefix(fetched_at)}{name}")
+
+
 def in_time(event_hour: datetime, fetched_at: datetime) -> bool:
     return event_hour <= fetched_at < event_hour + HOUR + GRACE
 
 
+def late(event_hour: datetime, fetched_at: datetime) -> bool:
+    """After the hour's read window but within MAX_LATENESS: still the hour's record."""
+    return event_hour + HOUR + GRACE <= fetched_at < event_hour + MAX_LATENESS
+
+
 def attributed_hour(fetched_at: datetime, event_hour: datetime | None) -> datetime:
-    """The one hour that accounts for a record (module docstring); None = no usable inDate."""
+    """The hour that accounts for a record that is quarantined (module docstring): its own
+    if fetched in time, else the fetch hour. None = no usable inDate. A valid record fetched
+    late is its own hour's (`late`), whatever this says."""
     if event_hour is not None and in_time(event_hour, fetched_at):
         return event_hour
     return floor_hour(fetched_at)

@@ -1,5 +1,10 @@
 """The log pipeline's reads and writes in the lake (through `LakeResource`'s one client).
 
+An hour reads two kinds of landing objects (`layout`): those fetched in its read window, and
+those its late index lists. It writes its bronze object, its quarantine documents, and, as
+the fetch hour that owns landing objects holding late records, the late index entries of
+the hours those records belong to.
+
 Shared by `api_logs` and its checks, so that the checks read exactly what the asset would.
 Objects are fetched by a few threads: an hour is ~20 landing objects, a day ~500, and on S3
 each GET is a round trip.
@@ -7,6 +12,7 @@ each GET is a round trip.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,10 +25,14 @@ from taxi_platform.defs.logs.layout import (
     LandingName,
     fetch_hours,
     landing_hour_prefix,
+    landing_of_late_key,
+    late_key,
+    late_prefix,
     parse_landing_key,
     quarantine_prefix,
     read_window,
 )
+from taxi_platform.defs.logs.partitions import hour_partition_key
 from taxi_platform.resources.lake import LakeResource
 
 READERS = 8
@@ -31,17 +41,33 @@ READERS = 8
 def landing_names(
     lake: LakeResource, hours: Sequence[datetime]
 ) -> tuple[list[LandingName], list[str]]:
-    """Landing objects that can hold records of `hours`, and keys outside the layout."""
+    """Landing objects that can hold records of `hours` (the read window's, then those the
+    late indexes list, each once), and keys outside the layout."""
     start, end = read_window(list(hours))
-    names, strays = [], []
+    names: dict[str, LandingName] = {}
+    strays = []
     for fetch_hour in fetch_hours(list(hours)):
         for key in lake.list_keys(landing_hour_prefix(fetch_hour)):
             name = parse_landing_key(key)
             if name is None:
                 strays.append(key)
             elif start <= name.fetched_at < end:
-                names.append(name)
-    return names, strays
+                names[name.key] = name
+    folders: dict[str, set[str]] = {}  # landing folders of late objects, listed once each
+    for hour in hours:
+        for key in lake.list_keys(late_prefix(hour)):
+            name = landing_of_late_key(key)
+            if name is None:
+                strays.append(key)
+                continue
+            folder = landing_hour_prefix(name.fetched_at)
+            if folder not in folders:
+                folders[folder] = set(lake.list_keys(folder))
+            # Landing expires (bucket lifecycle): an index entry can outlive its object, and a
+            # rebuild then reads what landing still holds, as for the read window.
+            if name.key in folders[folder]:
+                names.setdefault(name.key, name)
+    return list(names.values()), strays
 
 
 def read_landing(lake: LakeResource, names: Sequence[LandingName]) -> list[LandedBatch]:
@@ -56,7 +82,8 @@ def read_quarantine(lake: LakeResource, hour: datetime) -> dict[str, dict[str, A
 
 
 def write_hour(lake: LakeResource, output: HourOutput) -> dict[str, Any]:
-    """Replace the hour's bronze object and quarantine documents; metadata of the hour."""
+    """Replace the hour's bronze object and quarantine documents, add the late index entries
+    it owns (landing only grows, so entries are never stale); metadata of the hour."""
     key = hour_object_key(output.hour)
     blob, text_bytes = encode_hour_object_sized(output.records)
     lake.put_bytes(key, blob, "application/gzip")
@@ -65,12 +92,16 @@ def write_hour(lake: LakeResource, output: HourOutput) -> dict[str, Any]:
         lake.put_bytes(quarantine_key, quarantine_bytes(document), "application/json")
     for quarantine_key in sorted(stale):
         lake.get_client().delete_object(Bucket=lake.bucket, Key=quarantine_key)
+    for hour, landings in sorted(output.late_index.items()):
+        for landing in sorted(landings, key=lambda name: name.key):
+            lake.put_bytes(late_key(hour, landing), landing.key.encode(), "text/plain")
     return {
         "dagster/row_count": len(output.records),
         "records_in": output.landed,
         "records_written": len(output.records),
         "records_quarantined": output.quarantined_records,
         "late_records": output.late,
+        "late_hours": late_hours(output),
         "batches_quarantined": output.quarantined_batches,
         "duplicates": output.duplicates,
         "bytes_before_gzip": text_bytes,
@@ -79,6 +110,18 @@ def write_hour(lake: LakeResource, output: HourOutput) -> dict[str, Any]:
         "uri": f"s3://{lake.bucket}/{key}",
         "quarantine_reasons": output.quarantine_reasons,
         "quarantine_keys": sorted(output.quarantine),
+    }
+
+
+def late_hours(output: HourOutput) -> dict[str, str]:
+    """Hours this (fetch) hour indexed late records for, by partition key, each with a digest
+    of the landing objects: what the sensor `api_logs_late_hours` re-materializes, once per
+    distinct set of late objects."""
+    return {
+        hour_partition_key(hour): hashlib.sha256(
+            "\n".join(sorted(name.key for name in landings)).encode()
+        ).hexdigest()[:16]
+        for hour, landings in sorted(output.late_index.items())
     }
 
 

@@ -8,7 +8,7 @@ and `stack down` stops it. Idempotent: a running one is kept.
 Speed: `TAXI_LOG_API_SPEED` (default 1, real time). At 1 the simulated clock is the wall
 clock, so each 3-minute landing run gets the window that just closed and every hour's
 records land within that hour, as in production. Faster speeds stamp records ahead of the
-wall clock; bronze then quarantines them as "after the fetch" (`layout`), so they suit a
+wall clock; bronze then quarantines them as `FromTheFuture` (`layout`), so they suit a
 look at the API, not the pipeline (the demo and tests replay windows instead).
 """
 
