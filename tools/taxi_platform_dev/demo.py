@@ -60,7 +60,9 @@ def demo_runs(graph, plan: DemoPlan) -> list[DemoRun]:
     rank = {key: number for number, key in enumerate(plan.order)}
     keys = [k for k in graph.toposorted_asset_keys if graph.get(k).is_materializable]
     pending = sorted(keys, key=lambda k: (rank.get(k.to_user_string(), len(rank)), k))
-    done = {dg.AssetKey.from_user_string(name) for name in plan.prepared}
+    # External assets (sources, dashboards) are never run: they count as there already.
+    done = set(graph.get_all_asset_keys()) - set(keys)
+    done |= {dg.AssetKey.from_user_string(name) for name in plan.prepared}
     runs: list[DemoRun] = []
     while pending:
         key = next(k for k in pending if graph.get(k).parent_keys - {k} <= done | {k})

@@ -18,7 +18,9 @@ from datetime import date, timedelta
 import dagster as dg
 import pyarrow as pa
 
-from taxi_platform.defs.clicks.click_events import DAILY_FRESHNESS, click_events, silver_prefix
+from taxi_platform.defs.clicks import DOMAIN
+from taxi_platform.defs.clicks import click_events as silver
+from taxi_platform.defs.clicks.click_events import DAILY_FRESHNESS, silver_prefix
 from taxi_platform.defs.clicks.columns import column_schema, column_table
 from taxi_platform.defs.clicks.mart_checks import (
     MART_CHECK_SPECS,
@@ -43,8 +45,9 @@ PREVIEW_ROWS = 10
 def _spec(mart: Mart) -> dg.AssetSpec:
     return dg.AssetSpec(
         mart.name,
-        deps=[click_events],
+        deps=[silver.click_events],
         group_name="gold",
+        **DOMAIN.attributes("gold", tier=1),
         kinds={"spark", "postgres"},
         description=f"{mart.summary}\n\n{mart.rules}\n\n{column_table(mart.columns)}",
         metadata={

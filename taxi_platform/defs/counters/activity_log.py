@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from taxi_platform.defs.counters import DOMAIN, sources
 from taxi_platform.defs.counters.clock import CounterClockConfig
 from taxi_platform.defs.counters.metadata import preview, problems_metadata
 from taxi_platform.defs.counters.reading import read_zone_counters, valid_zone_names
@@ -22,6 +23,8 @@ SNAPSHOT_EVERY = timedelta(minutes=5)
     freshness_policy=missed_runs(SNAPSHOT_EVERY, warn=2, fail=3),  # Grafana: 15 min
     group_name="counters",
     kinds={"dynamodb", "postgres"},
+    deps=[sources.pickup_counters, sources.dispatch_counters, "taxi_zones"],
+    **DOMAIN.attributes("bronze", tier=2),
     description=(
         "Cumulative per-zone dispatch (`zone-count-dynamodb`) and pickup "
         "(`pickup-zone-dynamodb-s`) counters since the last reset, one snapshot per run, "

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import dagster as dg
 
+from taxi_platform.defs.counters import DOMAIN, sources
 from taxi_platform.defs.counters.clock import CounterClockConfig
 from taxi_platform.defs.counters.ledger import APPLIED, latest_stat_date, load_daily_row, load_reset
 from taxi_platform.defs.counters.metadata import preview, problems_metadata
@@ -29,6 +30,13 @@ TOTALS_TOLERANCE_SHARE = 0.001
     freshness_policy=missed_runs(timedelta(days=1), fail=1, run_time=timedelta(hours=1)),
     group_name="counters",
     kinds={"dynamodb", "postgres"},
+    deps=[
+        sources.pickup_counters,
+        sources.dispatch_counters,
+        sources.flag_counters,
+        "taxi_zones",
+    ],
+    **DOMAIN.attributes("gold", tier=1),
     description=(
         "One row per business day D = [D 03:00, D+1 03:00) TAXI_TIMEZONE in "
         "`daily_stats_db.daily_zone_stats`: most/least pickup zone with counts, dispatch and "

@@ -6,6 +6,7 @@ import dagster as dg
 import pyarrow as pa
 from psycopg import sql
 
+from taxi_platform.defs.counters import DOMAIN, sources
 from taxi_platform.defs.counters.daily_stats import totals_result
 from taxi_platform.defs.counters.metadata import preview, problems_metadata
 from taxi_platform.defs.counters.reading import (
@@ -69,6 +70,14 @@ DESCRIPTIONS = {
             table,
             group_name="counters",
             kinds={"dynamodb", "postgres"},
+            deps=[
+                sources.pickup_counters,
+                sources.dispatch_counters,
+                sources.flag_counters,
+                sources.taxi_destinations,
+                "taxi_zones",
+            ],
+            **DOMAIN.attributes("gold", tier=1),
             description=f"{text} Table `daily_stats_db.{table}`, replaced every minute.",
             freshness_policy=missed_runs(LIVE_EVERY, warn=3, fail=5),
         )

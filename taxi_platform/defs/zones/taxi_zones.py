@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from taxi_platform.defs.zones import DOMAIN, sources
 from taxi_platform.defs.zones.reference import parse_zone_table
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource
@@ -12,6 +13,8 @@ ZONES_KEY = "reference/taxi_zone_lookup.csv"
 
 @dg.asset(
     group_name="zones",
+    deps=[sources.tlc_zone_table],
+    **DOMAIN.attributes("reference", tier=1),
     kinds={"s3", "postgres"},
     description=(
         "TLC taxi zone table (LocationID, Borough, Zone, service_zone) as published, copied to "
