@@ -100,3 +100,35 @@ def test_the_demo_runs_every_materializable_asset_once_and_no_external_one(graph
     ran = [key for run in demo_runs(graph, plan) for key in run.keys]
     materializable = {n.key.to_user_string() for n in nodes(graph) if n.is_materializable}
     assert sorted(ran) == sorted(materializable - plan.prepared)
+
+
+# How PostgreSQL's catalog spells the types the DDL abbreviates.
+CATALOG_SPELLING = {"timestamptz": "timestamp with time zone"}
+
+
+def catalog_type(ddl_type: str) -> str:
+    return CATALOG_SPELLING.get(ddl_type, ddl_type).replace(", ", ",")
+
+
+def test_every_table_asset_has_the_column_schema_of_its_live_table(graph, live):
+    """Columns, types and nullability as the UI shows them == the tables PostgreSQL holds."""
+    databases = {"postgres": "postgres_db", "daily_stats_db": "daily_stats_db", "gold": "gold_db"}
+    tables = [n for n in nodes(graph) if "postgres" in n.kinds]
+    assert len(tables) == 13
+    for node in tables:
+        name = node.metadata["dagster/table_name"]
+        database, schema, table = name.split(".")
+        columns = node.metadata["dagster/column_schema"].columns
+        db = live[databases[database]]
+        with db.transaction():  # applies the database's DDL on first use, as a run would
+            pass
+        rows = db.fetch_all(
+            "SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, "
+            "NOT a.attnotnull AS nullable FROM pg_attribute a "
+            "WHERE a.attrelid = (%s || '.' || %s)::regclass AND a.attnum > 0 "
+            "AND NOT a.attisdropped ORDER BY a.attnum",
+            [schema, table],
+        )
+        expected = [(r["name"], r["type"], r["nullable"]) for r in rows]
+        shown = [(c.name, catalog_type(c.type), c.constraints.nullable) for c in columns]
+        assert shown == expected, name

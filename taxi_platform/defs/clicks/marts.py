@@ -21,7 +21,7 @@ import pyarrow as pa
 from taxi_platform.defs.clicks import DOMAIN
 from taxi_platform.defs.clicks import click_events as silver
 from taxi_platform.defs.clicks.click_events import DAILY_FRESHNESS, silver_prefix
-from taxi_platform.defs.clicks.columns import column_schema, column_table
+from taxi_platform.defs.clicks.columns import column_table
 from taxi_platform.defs.clicks.mart_checks import (
     MART_CHECK_SPECS,
     SILVER_COUNTS,
@@ -33,6 +33,7 @@ from taxi_platform.defs.logs.partitions import daily_partitions
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource, Range, Replaced
 from taxi_platform.resources.spark import SparkResource
+from taxi_platform.table_schemas import table_metadata
 
 JOB = "gold_marts.py"
 # Eager on the latest day, once Silver's blocking check (all 24 hours present) has passed.
@@ -51,8 +52,7 @@ def _spec(mart: Mart) -> dg.AssetSpec:
         kinds={"spark", "postgres"},
         description=f"{mart.summary}\n\n{mart.rules}\n\n{column_table(mart.columns)}",
         metadata={
-            "dagster/column_schema": column_schema(mart.columns),
-            "dagster/table_name": f"gold.public.{mart.name}",
+            **table_metadata("gold", mart.name, {c.name: c.description for c in mart.columns}),
             "primary_key": list(mart.key),
         },
         automation_condition=AUTOMATION,

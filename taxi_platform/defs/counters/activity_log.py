@@ -14,6 +14,7 @@ from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.postgres import PostgresResource
 from taxi_platform.resources.reference import ReferenceDataResource
+from taxi_platform.table_schemas import table_metadata
 
 SNAPSHOT_EVERY = timedelta(minutes=5)
 
@@ -25,6 +26,7 @@ SNAPSHOT_EVERY = timedelta(minutes=5)
     kinds={"dynamodb", "postgres"},
     deps=[sources.pickup_counters, sources.dispatch_counters, "taxi_zones"],
     **DOMAIN.attributes("bronze", tier=2),
+    metadata=table_metadata("daily_stats_db", SNAPSHOT_TABLE),
     description=(
         "Cumulative per-zone dispatch (`zone-count-dynamodb`) and pickup "
         "(`pickup-zone-dynamodb-s`) counters since the last reset, one snapshot per run, "

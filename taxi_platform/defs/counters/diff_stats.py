@@ -15,6 +15,7 @@ from taxi_platform.defs.counters.partitions import HOURS
 from taxi_platform.defs.counters.snapshots import LOOKBACK, load_snapshots
 from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.postgres import PostgresResource, Range, table_identifier
+from taxi_platform.table_schemas import table_metadata
 
 DIFF_TABLE = "zone_diff_stats"
 ISSUES_TABLE = "zone_diff_issues"
@@ -46,6 +47,7 @@ ISSUES_SCHEMA = pa.schema(
     group_name="counters",
     kinds={"postgres"},
     **DOMAIN.attributes("silver", tier=1),
+    metadata=table_metadata("daily_stats_db", DIFF_TABLE),
     description=(
         "Per zone, dispatches and pickups *within* each hour (TAXI_TIMEZONE) and "
         "`dispatch_minus_pickup`, in `daily_stats_db.zone_diff_stats`. Computed from the "

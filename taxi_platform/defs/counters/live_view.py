@@ -20,6 +20,7 @@ from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.postgres import PostgresResource, table_identifier
 from taxi_platform.resources.reference import ReferenceDataResource
+from taxi_platform.table_schemas import table_metadata
 
 LIVE_EVERY = timedelta(minutes=1)
 LIVE_ZONES = "live_zone_counters"
@@ -78,6 +79,7 @@ DESCRIPTIONS = {
                 "taxi_zones",
             ],
             **DOMAIN.attributes("gold", tier=1),
+            metadata=table_metadata("daily_stats_db", table),
             description=f"{text} Table `daily_stats_db.{table}`, replaced every minute.",
             freshness_policy=missed_runs(LIVE_EVERY, warn=3, fail=5),
         )

@@ -23,6 +23,7 @@ from taxi_platform.defs.zones.trip_files import TRIPS_PREFIX, select_window, tri
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource
 from taxi_platform.resources.spark import SparkResource
+from taxi_platform.table_schemas import table_metadata
 
 JOB = "zone_models.py"
 MODEL_TABLES = ("expected_pickups", "adjacent_zones")
@@ -64,6 +65,7 @@ def _spec(name: str, description: str) -> dg.AssetSpec:
         **DOMAIN.attributes("gold", tier=1),
         kinds={"spark", "postgres"},
         description=f"{description}\n\n{WINDOW}",
+        metadata=table_metadata("postgres", name),
         automation_condition=AUTOMATION,
     )
 
