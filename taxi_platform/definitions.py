@@ -8,18 +8,53 @@ Importing it reads the environment switch and which variables are set, never a s
 value (resources receive `dg.EnvVar`s).
 """
 
+import os
+import warnings
 from pathlib import Path
 
 import dagster as dg
 
 from taxi_platform.resources.wiring import build_resources
+from taxi_platform.settings import REPO_ROOT
 
 # Steps run in processes forked from a server that has already imported Dagster, so a step
 # does not pay for a fresh interpreter.
 STEP_EXECUTOR = dg.multiprocess_executor.configured({"start_method": {"forkserver": {}}})
 
 
+def with_code_references(defs: dg.Definitions) -> dg.Definitions:
+    """Every asset links to the code that defines it: the local file, or the file in the git
+    repository at `TAXI_GIT_URL` (branch `TAXI_GIT_BRANCH`) when that is set, so the UI of a
+    deployment opens the source users can read."""
+    with warnings.catch_warnings():
+        # Code references are a beta API in Dagster 1.13, chosen deliberately: say it once
+        # here, not in every CLI command's output.
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return _with_code_references(defs)
+
+
+def _with_code_references(defs: dg.Definitions) -> dg.Definitions:
+    assets = dg.with_source_code_references(list(defs.assets or []))
+    git_url = os.environ.get("TAXI_GIT_URL")
+    if git_url:
+        assets = dg.link_code_references_to_git(
+            assets,
+            git_url=git_url,
+            git_branch=os.environ.get("TAXI_GIT_BRANCH") or "main",
+            file_path_mapping=dg.AnchorBasedFilePathMapping(
+                local_file_anchor=REPO_ROOT, file_anchor_path_in_repository=""
+            ),
+        )
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=defs.asset_checks,
+        jobs=defs.jobs,
+        schedules=defs.schedules,
+        sensors=defs.sensors,
+    )
+
+
 defs = dg.Definitions.merge(
-    dg.load_from_defs_folder(path_within_project=Path(__file__).parent),
+    with_code_references(dg.load_from_defs_folder(path_within_project=Path(__file__).parent)),
     dg.Definitions(resources=build_resources(), executor=STEP_EXECUTOR),
 )

@@ -92,6 +92,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("TAXI_SPARK_INPUT_MODE", None, "`stage` (copy S3 inputs locally) or `s3a`"),
         Setting("TAXI_SPARK_LOG_LEVEL", "WARN", "Spark driver log level (`INFO` to debug a job)"),
         Setting("TAXI_ZONES_URL", None, "TLC zone table CSV (http(s) URL, s3:// URI or path)"),
+        Setting(
+            "TAXI_GIT_URL", None, "repository URL the UI links asset code to (else local files)"
+        ),
+        Setting("TAXI_GIT_BRANCH", "main", "branch of `TAXI_GIT_URL` the code links point at"),
     )
 }
 

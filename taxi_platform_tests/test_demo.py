@@ -20,6 +20,7 @@ NOT_IN_THE_SUMMARY = {"api_logs_landing"}  # landed by the logs step's `prepare`
 SUMMARY_ROW = re.compile(
     r"^(?P<asset>[a-z_]+)\s{2,}.*?\s(?P<rows>\d+)\s+[\d.]+\s*$"  # asset, partitions, rows, s
 )
+FILLED = re.compile(r"^recent partitions filled: (?P<list>.*)$", re.M)
 MAX_CONSOLE_LINES = 120  # progress + summary; Spark's INFO log alone was ~800
 
 
@@ -43,9 +44,18 @@ def test_the_demo_materializes_every_asset_and_stops_its_stack(stack, tmp_path: 
         m["asset"]: int(m["rows"]) for m in map(SUMMARY_ROW.match, console.splitlines()) if m
     }
     graph = defs.get_repository_def().asset_graph
-    expected = {key.to_user_string() for key in graph.get_all_asset_keys()} - NOT_IN_THE_SUMMARY
+    keys = [key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable]
+    expected = {key.to_user_string() for key in keys} - NOT_IN_THE_SUMMARY
     assert sorted(expected - set(summary)) == [], "assets the demo does not materialize"
     assert [asset for asset, count in summary.items() if count == 0] == []
+    # The demo writes the latest days and month, so the UI's partition bars are not empty:
+    # every partitioned asset has some of its recent partitions (the instance says) filled.
+    filled = dict(item.rsplit(" ", 1) for item in FILLED.search(console)["list"].split(", "))
+    partitioned = {
+        k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned
+    }
+    assert set(filled) == partitioned
+    assert [a for a, ratio in filled.items() if ratio.startswith("0/")] == []
     assert len(console.splitlines()) <= MAX_CONSOLE_LINES, console[-4000:]
     assert "demo stack stopped" in console
     assert not Stack(tmp_path / "demo").is_up()

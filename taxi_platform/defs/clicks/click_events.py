@@ -18,6 +18,7 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from taxi_platform.defs.clicks import DOMAIN
 from taxi_platform.defs.clicks.columns import column_schema, column_table
 from taxi_platform.defs.clicks.silver_schema import (
     SILVER_COLUMNS,
@@ -99,6 +100,7 @@ DAILY_FRESHNESS = missed_runs(timedelta(days=1), fail=1, run_time=timedelta(hour
     freshness_policy=DAILY_FRESHNESS,
     deps=[dg.AssetDep(API_LOGS, partition_mapping=dg.TimeWindowPartitionMapping())],
     group_name="silver",
+    **DOMAIN.attributes("silver", tier=2),
     kinds={"s3", "parquet"},
     description=(
         "Click events of one UTC day, one row per distinct logged event: the day's 24 hourly "

@@ -18,8 +18,10 @@ from datetime import date, timedelta
 import dagster as dg
 import pyarrow as pa
 
-from taxi_platform.defs.clicks.click_events import DAILY_FRESHNESS, click_events, silver_prefix
-from taxi_platform.defs.clicks.columns import column_schema, column_table
+from taxi_platform.defs.clicks import DOMAIN
+from taxi_platform.defs.clicks import click_events as silver
+from taxi_platform.defs.clicks.click_events import DAILY_FRESHNESS, silver_prefix
+from taxi_platform.defs.clicks.columns import column_table
 from taxi_platform.defs.clicks.mart_checks import (
     MART_CHECK_SPECS,
     SILVER_COUNTS,
@@ -31,6 +33,7 @@ from taxi_platform.defs.logs.partitions import daily_partitions, eager_with_late
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource, Range, Replaced
 from taxi_platform.resources.spark import SparkResource
+from taxi_platform.table_schemas import table_metadata
 
 JOB = "gold_marts.py"
 # Eager on the latest day, and on an older day whose Silver late records re-materialized,
@@ -44,13 +47,13 @@ PREVIEW_ROWS = 10
 def _spec(mart: Mart) -> dg.AssetSpec:
     return dg.AssetSpec(
         mart.name,
-        deps=[click_events],
+        deps=[silver.click_events],
         group_name="gold",
+        **DOMAIN.attributes("gold", tier=1),
         kinds={"spark", "postgres"},
         description=f"{mart.summary}\n\n{mart.rules}\n\n{column_table(mart.columns)}",
         metadata={
-            "dagster/column_schema": column_schema(mart.columns),
-            "dagster/table_name": f"gold.public.{mart.name}",
+            **table_metadata("gold", mart.name, {c.name: c.description for c in mart.columns}),
             "primary_key": list(mart.key),
         },
         automation_condition=AUTOMATION,

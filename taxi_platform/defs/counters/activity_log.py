@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from taxi_platform.defs.counters import DOMAIN, sources
 from taxi_platform.defs.counters.clock import CounterClockConfig
 from taxi_platform.defs.counters.metadata import preview, problems_metadata
 from taxi_platform.defs.counters.reading import read_zone_counters, valid_zone_names
@@ -13,6 +14,7 @@ from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.postgres import PostgresResource
 from taxi_platform.resources.reference import ReferenceDataResource
+from taxi_platform.table_schemas import table_metadata
 
 SNAPSHOT_EVERY = timedelta(minutes=5)
 
@@ -22,6 +24,9 @@ SNAPSHOT_EVERY = timedelta(minutes=5)
     freshness_policy=missed_runs(SNAPSHOT_EVERY, warn=2, fail=3),  # Grafana: 15 min
     group_name="counters",
     kinds={"dynamodb", "postgres"},
+    deps=[sources.pickup_counters, sources.dispatch_counters, "taxi_zones"],
+    **DOMAIN.attributes("bronze", tier=2),
+    metadata=table_metadata("daily_stats_db", SNAPSHOT_TABLE),
     description=(
         "Cumulative per-zone dispatch (`zone-count-dynamodb`) and pickup "
         "(`pickup-zone-dynamodb-s`) counters since the last reset, one snapshot per run, "

@@ -5,8 +5,15 @@ from datetime import date, timedelta
 
 import dagster as dg
 
+from taxi_platform.defs.counters import DOMAIN, sources
 from taxi_platform.defs.counters.clock import CounterClockConfig
-from taxi_platform.defs.counters.ledger import APPLIED, latest_stat_date, load_daily_row, load_reset
+from taxi_platform.defs.counters.ledger import (
+    APPLIED,
+    DAILY_TABLE,
+    latest_stat_date,
+    load_daily_row,
+    load_reset,
+)
 from taxi_platform.defs.counters.metadata import preview, problems_metadata
 from taxi_platform.defs.counters.partitions import BUSINESS_DAYS
 from taxi_platform.defs.counters.reading import valid_zone_names
@@ -16,6 +23,7 @@ from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.postgres import PostgresResource
 from taxi_platform.resources.reference import ReferenceDataResource
+from taxi_platform.table_schemas import table_metadata
 
 # Scans of the three tables are not atomic: a batch of the dispatch server can be in the
 # totals and not yet in the zones (or the reverse). Such a difference is small and evens out
@@ -29,6 +37,14 @@ TOTALS_TOLERANCE_SHARE = 0.001
     freshness_policy=missed_runs(timedelta(days=1), fail=1, run_time=timedelta(hours=1)),
     group_name="counters",
     kinds={"dynamodb", "postgres"},
+    deps=[
+        sources.pickup_counters,
+        sources.dispatch_counters,
+        sources.flag_counters,
+        "taxi_zones",
+    ],
+    **DOMAIN.attributes("gold", tier=1),
+    metadata=table_metadata("daily_stats_db", DAILY_TABLE),
     description=(
         "One row per business day D = [D 03:00, D+1 03:00) TAXI_TIMEZONE in "
         "`daily_stats_db.daily_zone_stats`: most/least pickup zone with counts, dispatch and "

@@ -7,7 +7,7 @@ import dagster as dg
 import pyarrow as pa
 from psycopg import sql
 
-from taxi_platform.defs.counters.activity_log import zone_hourly_activity_log
+from taxi_platform.defs.counters import DOMAIN, activity_log
 from taxi_platform.defs.counters.hourly import ANOMALY, GRACE, HOUR, diff_window, hour_starts
 from taxi_platform.defs.counters.ledger import applied_resets
 from taxi_platform.defs.counters.metadata import preview, problems_metadata
@@ -15,6 +15,7 @@ from taxi_platform.defs.counters.partitions import HOURS
 from taxi_platform.defs.counters.snapshots import LOOKBACK, load_snapshots
 from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.postgres import PostgresResource, Range, table_identifier
+from taxi_platform.table_schemas import table_metadata
 
 DIFF_TABLE = "zone_diff_stats"
 ISSUES_TABLE = "zone_diff_issues"
@@ -41,10 +42,12 @@ ISSUES_SCHEMA = pa.schema(
     name=DIFF_TABLE,
     partitions_def=HOURS,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[zone_hourly_activity_log],
+    deps=[activity_log.zone_hourly_activity_log],
     freshness_policy=missed_runs(HOUR, warn=1, fail=2, run_time=timedelta(minutes=15)),
     group_name="counters",
     kinds={"postgres"},
+    **DOMAIN.attributes("silver", tier=1),
+    metadata=table_metadata("daily_stats_db", DIFF_TABLE),
     description=(
         "Per zone, dispatches and pickups *within* each hour (TAXI_TIMEZONE) and "
         "`dispatch_minus_pickup`, in `daily_stats_db.zone_diff_stats`. Computed from the "

@@ -6,6 +6,7 @@ import dagster as dg
 import pyarrow as pa
 from psycopg import sql
 
+from taxi_platform.defs.counters import DOMAIN, sources
 from taxi_platform.defs.counters.daily_stats import totals_result
 from taxi_platform.defs.counters.metadata import preview, problems_metadata
 from taxi_platform.defs.counters.reading import (
@@ -19,6 +20,7 @@ from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.postgres import PostgresResource, table_identifier
 from taxi_platform.resources.reference import ReferenceDataResource
+from taxi_platform.table_schemas import table_metadata
 
 LIVE_EVERY = timedelta(minutes=1)
 LIVE_ZONES = "live_zone_counters"
@@ -69,6 +71,15 @@ DESCRIPTIONS = {
             table,
             group_name="counters",
             kinds={"dynamodb", "postgres"},
+            deps=[
+                sources.pickup_counters,
+                sources.dispatch_counters,
+                sources.flag_counters,
+                sources.taxi_destinations,
+                "taxi_zones",
+            ],
+            **DOMAIN.attributes("gold", tier=1),
+            metadata=table_metadata("daily_stats_db", table),
             description=f"{text} Table `daily_stats_db.{table}`, replaced every minute.",
             freshness_policy=missed_runs(LIVE_EVERY, warn=3, fail=5),
         )

@@ -1,9 +1,8 @@
 """Partitions of the counters' tables, in `TAXI_TIMEZONE` (Asia/Seoul: no DST there).
 
 `BUSINESS_DAYS`: partition D covers [D 03:00, D+1 03:00), the counters' business day, so it
-closes, and its
-schedule fires, at 03:00. `HOURS`: wall-clock hours. Both start before the seed's example
-day (2025-08-25); the time zone is read when the code location loads.
+closes, and its schedule fires, at 03:00. `HOURS`: wall-clock hours. The time zone is read when
+the code location loads.
 """
 
 import dagster as dg

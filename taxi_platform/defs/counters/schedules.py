@@ -10,22 +10,25 @@ from datetime import timedelta
 
 import dagster as dg
 
-from taxi_platform.defs.counters.activity_log import SNAPSHOT_EVERY, zone_hourly_activity_log
-from taxi_platform.defs.counters.daily_stats import daily_zone_stats
-from taxi_platform.defs.counters.diff_stats import zone_diff_stats
-from taxi_platform.defs.counters.live_view import LIVE_EVERY, counters_live_view
+from taxi_platform.defs.counters import activity_log, daily_stats, diff_stats, live_view
+from taxi_platform.defs.counters.activity_log import SNAPSHOT_EVERY
+from taxi_platform.defs.counters.live_view import LIVE_EVERY
 from taxi_platform.freshness import every_minutes_cron
 from taxi_platform.settings import timezone
 
 RUNNING = dg.DefaultScheduleStatus.RUNNING
 
 counter_snapshot_job = dg.define_asset_job(
-    "counter_snapshot_job", selection=[zone_hourly_activity_log]
+    "counter_snapshot_job", selection=[activity_log.zone_hourly_activity_log]
 )
-zone_diff_stats_job = dg.define_asset_job("zone_diff_stats_job", selection=[zone_diff_stats])
-daily_zone_stats_job = dg.define_asset_job("daily_zone_stats_job", selection=[daily_zone_stats])
+zone_diff_stats_job = dg.define_asset_job(
+    "zone_diff_stats_job", selection=[diff_stats.zone_diff_stats]
+)
+daily_zone_stats_job = dg.define_asset_job(
+    "daily_zone_stats_job", selection=[daily_stats.daily_zone_stats]
+)
 counters_live_view_job = dg.define_asset_job(
-    "counters_live_view_job", selection=[counters_live_view]
+    "counters_live_view_job", selection=[live_view.counters_live_view]
 )
 
 

@@ -20,8 +20,8 @@ from datetime import timedelta
 
 import dagster as dg
 
+from taxi_platform.defs.logs import DOMAIN, landing
 from taxi_platform.defs.logs.bronze import RunOutput, build_hours
-from taxi_platform.defs.logs.landing import api_logs_landing
 from taxi_platform.defs.logs.layout import HOUR, hours_between
 from taxi_platform.defs.logs.partitions import hour_partition_key, hourly_partitions
 from taxi_platform.defs.logs.store import landing_names, read_landing, write_hour
@@ -40,8 +40,9 @@ def key_looks_wrong(run: RunOutput) -> bool:
 
 @dg.asset(
     partitions_def=hourly_partitions,
-    deps=[api_logs_landing],
+    deps=[landing.api_logs_landing],
     group_name="bronze",
+    **DOMAIN.attributes("bronze", tier=2),
     kinds={"s3"},
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=24),
     automation_condition=dg.AutomationCondition.on_cron(AUTOMATION_CRON, "UTC"),

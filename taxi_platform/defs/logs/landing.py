@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 from pydantic import Field
 
+from taxi_platform.defs.logs import DOMAIN, sources
 from taxi_platform.defs.logs.cursor import (
     LATEST_HEADER,
     WINDOW_HEADER,
@@ -136,6 +137,8 @@ def _poll(
 
 @dg.asset(
     group_name="landing",
+    deps=[sources.log_api],
+    **DOMAIN.attributes("raw", tier=2),
     freshness_policy=missed_runs(LANDING_EVERY, warn=3, fail=5),
     kinds={"s3"},
     retry_policy=dg.RetryPolicy(max_retries=2, delay=5),

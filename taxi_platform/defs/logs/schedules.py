@@ -9,7 +9,8 @@ fetch) is skipped rather than queued: the next run's catch-up fetches what it mi
 
 import dagster as dg
 
-from taxi_platform.defs.logs.landing import LANDING_EVERY, api_logs_landing
+from taxi_platform.defs.logs import landing
+from taxi_platform.defs.logs.landing import LANDING_EVERY
 from taxi_platform.freshness import every_minutes_cron
 from taxi_platform.settings import timezone
 
@@ -21,7 +22,9 @@ IN_PROGRESS = [
     dg.DagsterRunStatus.STARTED,
 ]
 
-api_logs_landing_job = dg.define_asset_job("api_logs_landing_job", selection=[api_logs_landing])
+api_logs_landing_job = dg.define_asset_job(
+    "api_logs_landing_job", selection=[landing.api_logs_landing]
+)
 
 
 @dg.schedule(

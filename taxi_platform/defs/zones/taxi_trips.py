@@ -11,6 +11,7 @@ import json
 
 import dagster as dg
 
+from taxi_platform.defs.zones import DOMAIN, sources
 from taxi_platform.defs.zones.trip_files import (
     TRIPS_PREFIX,
     changed_months,
@@ -31,6 +32,8 @@ def partition_of_month(month: str) -> str:
 @dg.asset(
     partitions_def=TRIP_MONTHS,
     group_name="zones",
+    deps=[sources.tlc_trip_files],
+    **DOMAIN.attributes("raw", tier=2),
     kinds={"s3", "parquet"},
     description=(
         f"TLC Yellow Taxi trips of one month: `s3://<lake>/{TRIPS_PREFIX}"

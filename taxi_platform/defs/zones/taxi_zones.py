@@ -2,16 +2,21 @@
 
 import dagster as dg
 
+from taxi_platform.defs.zones import DOMAIN, sources
 from taxi_platform.defs.zones.reference import parse_zone_table
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource
 from taxi_platform.resources.reference import ReferenceDataResource
+from taxi_platform.table_schemas import table_metadata
 
 ZONES_KEY = "reference/taxi_zone_lookup.csv"
 
 
 @dg.asset(
     group_name="zones",
+    deps=[sources.tlc_zone_table],
+    **DOMAIN.attributes("reference", tier=1),
+    metadata=table_metadata("postgres", "taxi_zones"),
     kinds={"s3", "postgres"},
     description=(
         "TLC taxi zone table (LocationID, Borough, Zone, service_zone) as published, copied to "

@@ -12,18 +12,18 @@ from collections.abc import Mapping
 import dagster as dg
 from pydantic import Field
 
+from taxi_platform.defs.zones import DOMAIN, taxi_trips, taxi_zones
 from taxi_platform.defs.zones.model_quality import (
     adjacency_problems,
     negative_expectations,
     zones_missing_hours,
 )
 from taxi_platform.defs.zones.reference import UNKNOWN_LOCATION_IDS
-from taxi_platform.defs.zones.taxi_trips import taxi_trips
-from taxi_platform.defs.zones.taxi_zones import taxi_zones
 from taxi_platform.defs.zones.trip_files import TRIPS_PREFIX, select_window, trip_key
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource
 from taxi_platform.resources.spark import SparkResource
+from taxi_platform.table_schemas import table_metadata
 
 JOB = "zone_models.py"
 MODEL_TABLES = ("expected_pickups", "adjacent_zones")
@@ -60,10 +60,12 @@ class ZoneModelsConfig(dg.Config):
 def _spec(name: str, description: str) -> dg.AssetSpec:
     return dg.AssetSpec(
         name,
-        deps=[taxi_trips],
+        deps=[taxi_trips.taxi_trips],
         group_name="zones",
+        **DOMAIN.attributes("gold", tier=1),
         kinds={"spark", "postgres"},
         description=f"{description}\n\n{WINDOW}",
+        metadata=table_metadata("postgres", name),
         automation_condition=AUTOMATION,
     )
 
@@ -157,7 +159,7 @@ def expected_pickups_non_negative(postgres_db: PostgresResource) -> dg.AssetChec
 
 @dg.asset_check(
     asset="adjacent_zones",
-    additional_deps=[taxi_zones],
+    additional_deps=[taxi_zones.taxi_zones],
     description="Zones and their neighbours are valid zones of `taxi_zones` (264/265 are not), "
     "no zone lists itself or a neighbour twice, no list is empty.",
 )

@@ -1,10 +1,11 @@
-"""Demo steps of the gold domain: simulated days of click logs through Silver and the marts.
+"""The clicks domain in the demo: simulated days of click logs through Silver and the marts.
 
 The days are the latest UTC days (as many as the demo simulates) whose 24 bronze hour objects
 are in the lake: the days the logs domain's demo step carried from the log API simulator to
 `api_logs`. When the lake holds no complete day (that step has not run), `prepare` writes one
-itself from the simulator, at the seed's rate (100 records per 3 minutes, 48,000 a day),
-exactly as bronze lays it out. Silver runs per day; the marts take all days in one Spark run.
+itself (the last complete UTC day) from the simulator, at the old log ETL's rate (100 records
+per 3 minutes, 48,000 a day), exactly as bronze lays it out. Silver runs per day; the marts
+take all days in one Spark run.
 """
 
 import os
@@ -17,11 +18,11 @@ import boto3
 
 from taxi_platform.defs.clicks.click_events import day_hours
 from taxi_platform.defs.clicks.mart_tables import MART_NAMES
+from taxi_platform.defs.logs.partitions import daily_partitions
 from taxi_platform_dev.domains import DemoPlan
 from taxi_platform_dev.domains.clicks.simulated_bronze import write_hours
 from taxi_platform_dev.domains.logs.simulator import LogApiSimulator, SimulatorConfig
 
-FALLBACK_DAY = date(2026, 3, 1)
 _HOUR_OBJECT = re.compile(r"^logs/(\d{4})/(\d{2})/(\d{2})/\d{2}/api_logs\.jsonl\.gz$")
 
 
@@ -50,14 +51,13 @@ def prepare_days(days: int) -> None:
     if found := demo_days(days):
         print(f"    bronze days {found[0]} … {found[-1]} found in the lake", flush=True)
         return
-    start = datetime(FALLBACK_DAY.year, FALLBACK_DAY.month, FALLBACK_DAY.day, tzinfo=UTC)
+    fallback = date.fromisoformat(daily_partitions.get_last_partition_key())
+    start = datetime(fallback.year, fallback.month, fallback.day, tzinfo=UTC)
     simulator = LogApiSimulator(SimulatorConfig(start=start))
     client = boto3.client("s3", region_name=os.environ["AWS_REGION"])
-    written = write_hours(
-        client, os.environ["TAXI_LAKE_BUCKET"], simulator, day_hours(FALLBACK_DAY)
-    )
+    written = write_hours(client, os.environ["TAXI_LAKE_BUCKET"], simulator, day_hours(fallback))
     print(
-        f"    no bronze day in the lake: simulated {FALLBACK_DAY} "
+        f"    no bronze day in the lake: simulated {fallback} "
         f"({sum(written.values()):,} records in 24 hour objects)",
         flush=True,
     )

@@ -9,7 +9,9 @@ closed at 03:00 the next morning by a real `daily_zone_stats` run at that simula
 then take a live snapshot, compute every simulated hour's diff in one single-run backfill,
 refresh the live view (the last day's counters are "today" in Grafana), and materialize the
 days' rows: the closed days are rebuilt from the reset ledger (a reset never runs twice), the
-last one is closed now. The days are fixed (random seed 0, from 2025-08-25); the
+last one is closed now. The days are the latest business days that have closed (the last
+partitions of `daily_zone_stats`), so the UI shows recent partitions filled; traffic is
+random seed 0. The
 background simulator that `demo` and `dev` start (`companion.py`) adds live traffic on top.
 """
 
@@ -22,6 +24,7 @@ import boto3
 import dagster as dg
 
 from taxi_platform.defs.counters.items import ZONE_KEY, CounterTables
+from taxi_platform.defs.counters.partitions import BUSINESS_DAYS
 from taxi_platform.defs.counters.stats import CUTOFF_HOUR
 from taxi_platform.settings import timezone, zones_csv_default
 from taxi_platform_dev.domains import QUIET, DemoPlan
@@ -33,23 +36,24 @@ from taxi_platform_dev.domains.counters.simulator import (
     put_assignments,
 )
 
-DAY = date(2025, 8, 25)  # the old stats script's example day: the first simulated day
 SEED = 0
 HOUR = timedelta(hours=1)
 CLOSE_AFTER = timedelta(seconds=30)  # the 03:00 run closes the day just after the snapshot
 
 
-def day_start(day: date = DAY) -> datetime:
+def day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, CUTOFF_HOUR, tzinfo=ZoneInfo(timezone()))
 
 
 def simulated_days(days: int) -> list[date]:
-    return [DAY + timedelta(days=i) for i in range(days)]
+    """The last `days` business days that have closed, oldest first."""
+    last = date.fromisoformat(BUSINESS_DAYS.get_last_partition_key())
+    return [last - timedelta(days=days - 1 - i) for i in range(days)]
 
 
 def simulate_days(days: int) -> None:
-    """Traffic of `days` business days from `DAY`, a snapshot after every hour, each day but
-    the last closed at 03:00 the next morning."""
+    """Traffic of the `days` simulated business days, a snapshot after every hour, each day
+    but the last closed at 03:00 the next morning."""
     from taxi_platform.defs.counters.activity_log import zone_hourly_activity_log
     from taxi_platform.defs.counters.daily_stats import daily_zone_stats
     from taxi_platform.resources.wiring import build_resources
@@ -88,11 +92,12 @@ def simulate_days(days: int) -> None:
                 closing = day_start(day) + 24 * HOUR + CLOSE_AFTER
                 at_clock([daily_zone_stats], closing, partition_key=day.isoformat())
                 print(f"    {day}: 24 hours replayed, closed at 03:00", flush=True)
-    end = day_start(DAY) + days * 24 * HOUR
+    first = day_start(simulated_days(days)[0])
+    end = first + days * 24 * HOUR
     put_assignments(client, model.assignments(end), tables.destination)
     closed = f", {days - 1} day(s) closed at 03:00" if days > 1 else ""
     print(
-        f"    simulated {day_start():%Y-%m-%d %H:%M} + {days * 24} h: {dispatches} dispatches, "
+        f"    simulated {first:%Y-%m-%d %H:%M} + {days * 24} h: {dispatches} dispatches, "
         f"{pickups} pickups in {len(model.zones)} zones; {days * 24 + 1} hourly snapshots "
         f"replayed ({rows} rows){closed}",
         flush=True,
@@ -109,8 +114,9 @@ def _counters_after_a_reset(client, tables: CounterTables, zones: list[str]) -> 
 
 
 def plan(days: int) -> DemoPlan:
-    last_hour = day_start(DAY) + (days * 24 - 1) * HOUR
-    hours = (f"{day_start():%Y-%m-%d-%H:%M}", f"{last_hour:%Y-%m-%d-%H:%M}")
+    first = day_start(simulated_days(days)[0])
+    last_hour = first + (days * 24 - 1) * HOUR
+    hours = (f"{first:%Y-%m-%d-%H:%M}", f"{last_hour:%Y-%m-%d-%H:%M}")
     return DemoPlan(
         # The live view before the days' close: the last day's counters are "today" in Grafana.
         order=[

@@ -1,7 +1,8 @@
 """Demo steps of the logs domain: simulated days from the log API to bronze hours.
 
 The landing schedule would need a day to poll a day, so the demo replays it: a log API
-simulator whose window 0 starts at `DAY` 00:00 UTC (seed rate, 100 records per window, a
+simulator whose window 0 starts at 00:00 UTC of the first simulated day (the last complete
+UTC days, so the UI shows recent hours filled) (seed rate, 100 records per window, a
 few faults of every kind) serves the days' windows (480 a day) over HTTP, and one landing
 run fetches them with `?window=k`, storing each as if polled on schedule (`landing`
 replay). Then `api_logs` builds each day's 24 hours in one run (with its checks). The simulator runs
@@ -19,6 +20,7 @@ import dagster as dg
 from cryptography.fernet import Fernet
 
 from taxi_platform.defs.logs.landing import api_logs_landing
+from taxi_platform.defs.logs.partitions import daily_partitions
 from taxi_platform.resources.log_api import LogApiResource
 from taxi_platform.resources.wiring import build_resources
 from taxi_platform_dev.domains import QUIET, DemoPlan
@@ -30,19 +32,21 @@ from taxi_platform_dev.domains.logs.simulator import (
     start_in_thread,
 )
 
-DAY = date(2026, 3, 1)  # the gold demo's day too
 WINDOWS = 480  # 24 h / 3 min
 FAULTS = FaultPlan(kinds=frozenset(FAULT_KINDS), rate=0.01)
 
 
 def simulated_days(days: int) -> list[date]:
-    return [DAY + timedelta(days=i) for i in range(days)]
+    """The last `days` complete UTC days, oldest first."""
+    last = date.fromisoformat(daily_partitions.get_last_partition_key())
+    return [last - timedelta(days=days - 1 - i) for i in range(days)]
 
 
 def land_days(days: int) -> None:
     """Replay the days' windows from an in-process simulator into landing (one run)."""
     windows = WINDOWS * days
-    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
+    first = simulated_days(days)[0]
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
     simulator = LogApiSimulator(SimulatorConfig(start=start, faults=FAULTS))
     url, stop = start_in_thread(simulator, Fernet(os.environ["TAXI_LOG_FERNET_KEY"]))
     resources = {
@@ -65,7 +69,7 @@ def land_days(days: int) -> None:
     faulty = sum(bool(simulator.window(k).faults) for k in range(windows))
     print(
         f"    landed {landed.metadata['batches_landed'].value} batches of {days} day(s) from "
-        f"{DAY} ({landed.metadata['bytes'].value / 1e6:.1f} MB, {faulty} with injected "
+        f"{first} ({landed.metadata['bytes'].value / 1e6:.1f} MB, {faulty} with injected "
         f"faults) in {time.monotonic() - started:.1f}s",
         flush=True,
     )
