@@ -13,13 +13,12 @@ count updated, and Silver and Gold re-materialize the day through their automati
 
 import dagster as dg
 
-from taxi_platform.defs.logs.api_logs import api_logs
 from taxi_platform.defs.logs.partitions import LOGS_START
 
 API_LOGS = dg.AssetKey("api_logs")
 BATCH = 200  # materializations read per evaluation; the cursor resumes where it stopped
 
-api_logs_late_job = dg.define_asset_job("api_logs_late_hours_job", selection=[api_logs])
+api_logs_late_job = dg.define_asset_job("api_logs_late_hours_job", selection=[API_LOGS])
 
 
 def late_hour_requests(
