@@ -521,9 +521,14 @@ def test_the_commands_exist(services):
         m for m in tool_modules("simulator") if m.__name__.endswith(".logs.simulator")
     )
     for name, service in services.items():
-        if service.get("image") != services[CODE_SERVER]["image"]:
+        if service.get("build", {}).get("dockerfile") != rel(DAGSTER_DOCKERFILE):
             continue
         command = service["command"]
+        tooling = command[0] == "taxi-platform" or "moto_init" in " ".join(command)
+        assert (service["build"].get("target") == "tools") == tooling, (
+            f"{rel(COMPOSE_FILE)}: {name} must build the Dockerfile's `tools` target exactly "
+            "when it runs the tooling (the default target holds the code location only)"
+        )
         assert command[0] in scripts, (
             f"{rel(COMPOSE_FILE)}: {name} runs {command[0]}, not a command of the project's "
             f"environment: fix it or add the dependency to pyproject.toml"
