@@ -127,11 +127,11 @@ def test_the_default_window_leaves_a_rejected_month_out_and_names_it(
     )
 
     assert result.success, failure_message(result)
-    pickups = [
+    pickups = next(
         m
         for m in result.asset_materializations_for_node(zone_models.op.name)
         if m.asset_key == dg.AssetKey("expected_pickups")
-    ][0].metadata
+    ).metadata
     assert pickups["window_months"].value == [m for m in in_lake if m != TRUNCATED_MONTH]
     assert EMPTY_MONTH in pickups["window_months"].value
     assert list(pickups["months_left_out"].value) == [TRUNCATED_MONTH]
