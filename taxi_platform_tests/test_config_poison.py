@@ -63,7 +63,9 @@ def test_a_bad_time_zone_stops_the_load_with_one_line_naming_it():
     )
 
 
-def test_an_s3_endpoint_that_is_down_fails_the_run_in_one_line():
+def test_an_s3_endpoint_that_is_down_fails_the_run_in_one_line(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")  # credentials are not what is tested
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     endpoint = f"http://127.0.0.1:{free_port()}"
     lake = LakeResource(bucket="taxi-platform-lake", endpoint_url=endpoint, max_attempts=1)
 
@@ -82,6 +84,19 @@ def test_an_s3_endpoint_that_is_down_fails_the_run_in_one_line():
         '(EndpointConnectionError): start the local stack (taxi-platform stack up; eval "$('
         'taxi-platform stack env)") or fix AWS_ENDPOINT_URL_S3 (unset it to use AWS S3)'
     )
+
+
+def test_missing_aws_credentials_fail_the_run_in_one_line(monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    lake = LakeResource(
+        bucket="taxi-platform-lake", endpoint_url=f"http://127.0.0.1:{free_port()}", max_attempts=1
+    )
+    with pytest.raises(ConfigError, match=r"^no AWS credentials for the lake: "):
+        lake.setup_for_execution(dg.build_init_resource_context())
 
 
 def test_an_unreachable_zones_url_is_one_line_naming_it():

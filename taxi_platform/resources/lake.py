@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import dagster as dg
-from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, NoCredentialsError
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
@@ -40,6 +40,11 @@ class LakeResource(S3Resource):
             client.head_bucket(Bucket=self.bucket)
         except (EndpointConnectionError, ConnectTimeoutError) as exc:
             raise ConfigError(unreachable_endpoint(client.meta.endpoint_url, exc)) from None
+        except NoCredentialsError:
+            raise ConfigError(
+                "no AWS credentials for the lake: on AWS the instance profile, AWS_PROFILE or "
+                'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; locally eval "$(taxi-platform stack env)"'
+            ) from None
         except Exception:  # anything else (no bucket, denied) is the asset's to report
             pass
 
