@@ -3,6 +3,8 @@ months `taxi_trips` rejected (moto S3, the real Dagster instance; one Spark run)
 
 import dagster as dg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from taxi_platform.defs.zones.taxi_trips import taxi_trips
 from taxi_platform.defs.zones.trip_files import summarize_trip_file, trip_key
@@ -135,3 +137,33 @@ def test_the_default_window_leaves_a_rejected_month_out_and_names_it(
     assert pickups["window_months"].value == [m for m in in_lake if m != TRUNCATED_MONTH]
     assert EMPTY_MONTH in pickups["window_months"].value
     assert list(pickups["months_left_out"].value) == [TRUNCATED_MONTH]
+
+
+@pytest.fixture(scope="module")
+def whole_file(zone_csv) -> tuple[bytes, int]:
+    table = generate_month(TRUNCATED_MONTH, 500, 4, zone_csv)
+    return parquet_bytes(table), table.num_rows
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_file_cut_anywhere_is_rejected_never_raised(whole_file, data):
+    body, rows = whole_file
+    cut = data.draw(st.integers(0, len(body)))
+    summary = summarize_trip_file(body[:cut], TRUNCATED_MONTH)
+    assert summary.accepted is (cut == len(body))
+    assert summary.rows == (rows if cut == len(body) else 0)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_file_of_the_wrong_schema_is_rejected_naming_the_difference(zone_csv, data):
+    table = generate_month(EMPTY_MONTH, 50, 1, zone_csv)
+    dropped = data.draw(st.sampled_from(table.column_names))
+    summary = summarize_trip_file(parquet_bytes(table.drop_columns([dropped])), EMPTY_MONTH)
+    assert not summary.accepted and summary.unreadable is None
+    assert any(dropped in difference for difference in summary.differences)
