@@ -469,13 +469,16 @@ def _shape_problem(form: _Form, record: object) -> InvalidRecord | None:
         value = record.get(field, _MISSING)
         if type(value) is not str or not value:
             return _bad(field, value, "a non-empty string")
-        problem = _text_problem(value)
-        if problem:
-            return InvalidRecord(field, f"field {field!r} {problem}")
+        # inline fast path (this runs per field of every record): ASCII without NUL is fine
+        if len(value) > MAX_TEXT_CHARS or "\x00" in value or not value.isascii():
+            problem = _text_problem(value)
+            if problem:
+                return InvalidRecord(field, f"field {field!r} {problem}")
         size += len(value)
-    extras = record.keys() - _KNOWN_KEYS
-    if extras:
-        return _extras_problem(record, sorted(map(str, extras)), size)
+    # user_id, method, inDate (+ document_id) and the text fields: any further key is extra
+    if len(record) > len(text_fields) + (3 if "query" in record else 4):
+        extras = sorted(map(str, record.keys() - _KNOWN_KEYS))
+        return _extras_problem(record, extras, size)
     if size > MAX_RECORD_CHARS:
         return InvalidRecord(None, f"record's strings exceed {MAX_RECORD_CHARS} characters")
     return None
