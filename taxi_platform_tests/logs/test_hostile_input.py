@@ -192,19 +192,24 @@ MUTATIONS = [_text_field, _document_id, _extra, _in_date, _kind, _whole, _user_o
 
 
 @st.composite
-def batches(draw) -> tuple[list[object], list[bytes]]:
-    """(records of one readable batch with duplicates, bodies of unreadable batches)."""
+def batches(draw) -> tuple[list[object], list[tuple[str, bytes]]]:
+    """(records of one readable batch with duplicates, unreadable batches: a bad token in a
+    good landing object, or a landing object that is not a log API response at all)."""
     served = draw(st.lists(records(), min_size=1, max_size=12))
     served += draw(st.lists(st.sampled_from(served), max_size=3))  # exact duplicates
     junk = draw(
         st.lists(
             st.sampled_from(
                 [
-                    Fernet(KEY).encrypt(b"[" * 200_000),  # nesting beyond the parser
-                    Fernet(KEY).encrypt(b'{"not": "an array"}'),
-                    Fernet(KEY).encrypt(b"[1, 2"),  # truncated JSON
-                    Fernet(KEY).encrypt(b"[]")[:-9],  # truncated token
-                    Fernet.generate_key(),  # not a token
+                    ("token", Fernet(KEY).encrypt(b"[" * 200_000)),  # nesting beyond the parser
+                    ("token", Fernet(KEY).encrypt(b'{"not": "an array"}')),
+                    ("token", Fernet(KEY).encrypt(b"[1, 2")),  # truncated JSON
+                    ("token", Fernet(KEY).encrypt(b"[]")[:-9]),  # truncated token
+                    ("token", Fernet.generate_key()),  # not a token
+                    ("object", b""),  # an empty landing object
+                    ("object", b'{"recordId": "x", "data": "gAAAA'),  # truncated object
+                    ("object", b'{"data": 5}'),  # wrong type
+                    ("object", b'{"data": ' + b"[" * 100_000),  # too deep to parse
                 ]
             ),
             max_size=2,
@@ -266,14 +271,25 @@ def assert_silver_can_store(raw_bronze: list[dict]) -> pa.Table:
     return table
 
 
-def run_pure(served: list[object], junk: list[bytes]):
-    fetched = [FETCHED_AT + timedelta(seconds=i) for i in range(1 + len(junk))]
-    bodies = [served_json(served), *junk]
-    landed = []
-    for i, (at, body) in enumerate(zip(fetched, bodies, strict=True)):
-        token = body if i else Fernet(KEY).encrypt(body)
-        envelope = json.dumps({"recordId": f"b{i}", "data": token.decode("latin-1")}).encode()
-        landed.append(LandedBatch(parse_landing_key(landing_key(at, f"b{i}")), envelope))
+def landing_objects(served: list[object], junk, fernet: Fernet) -> list[bytes]:
+    """The landing objects of one test: the readable batch first, then the junk."""
+    objects = []
+    for i, (kind, data) in enumerate([("token", fernet.encrypt(served_json(served))), *junk]):
+        if kind == "object":
+            objects.append(data)
+        else:
+            token = data.decode("latin-1")
+            objects.append(json.dumps({"recordId": f"b{i}", "data": token}).encode())
+    return objects
+
+
+def run_pure(served: list[object], junk):
+    landed = [
+        LandedBatch(
+            parse_landing_key(landing_key(FETCHED_AT + timedelta(seconds=i), f"b{i}")), body
+        )
+        for i, body in enumerate(landing_objects(served, junk, Fernet(KEY)))
+    ]
     return build_hours(landed, [HOUR], Fernet(KEY)).hours[HOUR]
 
 
@@ -340,11 +356,8 @@ def test_hostile_batches_through_the_real_pipeline(batch, resources, lake, stack
     served, junk = batch
     hostile_day()
     key = Fernet(stack_env["TAXI_LOG_FERNET_KEY"].encode())
-    bodies = [key.encrypt(served_json(served)), *junk]
-    for i, body in enumerate(bodies):
-        token = body.decode("latin-1")
-        envelope = json.dumps({"recordId": f"h{i}", "data": token}).encode()
-        lake.put_bytes(landing_key(FETCHED_AT + timedelta(seconds=i), f"h{i}"), envelope)
+    for i, body in enumerate(landing_objects(served, junk, key)):
+        lake.put_bytes(landing_key(FETCHED_AT + timedelta(seconds=i), f"h{i}"), body)
 
     bronze = dg.materialize(
         [api_logs, api_logs_checks, api_logs_nothing_quarantined],
