@@ -128,3 +128,22 @@ def test_a_later_days_marker_also_blocks_a_ledgerless_backfill(resources, daily_
 
     assert not refused.success
     assert f"reset {later}" in failure_message(refused)
+
+
+def test_a_ledger_claiming_an_unmarked_subtraction_is_reported(resources, daily_stats_db):
+    seed_counters({"Seaport": 40, "Union Sq": 8}, {"Seaport": 10, "Union Sq": 2})
+    first = run_day(resources, DAY)
+    assert checks(first)["ledger_matches_item_markers"].passed
+    # A ledger edited (or restored from another environment) to claim a zone never reset.
+    daily_stats_db.execute(
+        "INSERT INTO counter_reset_ledger VALUES (%s, 'Midtown Center', 5, 0)", [DAY]
+    )
+
+    again = run_day(resources, DAY)
+
+    check = checks(again)["ledger_matches_item_markers"]
+    assert not check.passed
+    assert check.metadata["items_without_marker"].value == [
+        f"{DEFAULT_TABLES.zone_dispatch}/Midtown Center (no item)"
+    ]
+    assert counts(DEFAULT_TABLES.zone_dispatch) == {"Seaport": 0, "Union Sq": 0}  # untouched

@@ -193,6 +193,39 @@ def stamped_items(dynamodb: DynamoDBResource, stat_date: date) -> list[str]:
     return sorted(found)
 
 
+def unstamped_items(dynamodb: DynamoDBResource, reset: DailyReset) -> list[str]:
+    """Items the ledger says `reset` subtracted from that carry no marker of it or of a later
+    day: the ledger claims a subtraction the items do not show (`table/key (marker)`)."""
+    claimed = {
+        dynamodb.zone_dispatch_table: (
+            ZONE_KEY,
+            {z for z, n in reset.dispatches_by_zone().items() if n},
+        ),
+        dynamodb.pickup_table: (ZONE_KEY, {z for z, n in reset.pickups_by_zone().items() if n}),
+        dynamodb.flag_table: (
+            FLAG_KEY,
+            {
+                k
+                for k, n in (("dispatch", reset.total_dispatch), ("pickup", reset.total_pickup))
+                if n
+            },
+        ),
+    }
+    found = []
+    for table, (key_attribute, keys) in claimed.items():
+        stamps = {
+            _text(item.get(key_attribute)): _text(item.get(RESET_MARKER))
+            for item in dynamodb.scan_all(table)
+        }
+        for key in sorted(keys):
+            stamp = stamps.get(key)
+            if key not in stamps:
+                found.append(f"{table}/{key} (no item)")
+            elif stamp is None or stamp < reset.marker:
+                found.append(f"{table}/{key} ({stamp or 'no reset marker'})")
+    return found
+
+
 def _text(value: Any) -> str | None:
     if isinstance(value, dict) and "S" in value:  # client-style attribute value
         value = value["S"]
