@@ -15,7 +15,11 @@ from pathlib import Path
 import dagster as dg
 
 from taxi_platform.resources.wiring import build_resources
-from taxi_platform.settings import REPO_ROOT
+from taxi_platform.settings import REPO_ROOT, check_settings
+
+# Every catalogue variable is checked before anything uses it: a bad value stops the load
+# with one line per variable naming it and the fix.
+check_settings()
 
 # Steps run in processes forked from a server that has already imported Dagster, so a step
 # does not pay for a fresh interpreter.

@@ -9,8 +9,12 @@ so Dagster resolves it at run time and the UI shows only the variable's name.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dagster as dg
 
@@ -28,6 +32,76 @@ class ConfigError(RuntimeError):
     """A configuration problem, stated in one line with the variable and the fix."""
 
 
+# A value check: None when `value` is acceptable, else "is not X: do Y" (the rest of the line
+# after the variable's name). Pure: no network, so it runs when the code location loads.
+Check = Callable[[str], str | None]
+
+
+def _one_of(*choices: str, fold: Callable[[str], str] = str.lower) -> Check:
+    def check(value: str) -> str | None:
+        if fold(value.strip()) in choices:
+            return None
+        return f"is not one of {', '.join(choices)}: set one of them, or unset it for the default"
+
+    return check
+
+
+def _pattern(regex: str, what: str) -> Check:
+    compiled = re.compile(regex)
+    fix = f"is not {what}: correct it, or unset it for the default"
+    return lambda value: None if compiled.fullmatch(value) else fix
+
+
+def _postgres_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+        return "is not a libpq URI: use postgresql://role:password@host:5432/database"
+    try:
+        parts.port  # noqa: B018  (a non-numeric port raises here)
+    except ValueError:
+        return "has a port that is not a number: use postgresql://role:password@host:5432/database"
+    return None
+
+
+def _http_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.hostname and " " not in value:
+        return None
+    return "is not an http(s) URL: use e.g. https://logs.example.com/logs"
+
+
+def _fernet_key(value: str) -> str | None:
+    from cryptography.fernet import Fernet  # only needed when the key is set
+
+    try:
+        Fernet(value.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return "is not a Fernet key (32 url-safe base64-encoded bytes): use the log API's key"
+    return None
+
+
+def _time_zone(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "is not an IANA time zone: use e.g. Asia/Seoul (the default) or UTC"
+    return None
+
+
+def _zones_location(value: str) -> str | None:
+    if value.startswith(("http://", "https://")):
+        return _http_url(value)
+    if value.startswith("s3://"):
+        bucket, _, key = value[5:].partition("/")
+        return None if bucket and key else "is not an s3://bucket/key URI"
+    if Path(value).is_file():
+        return None
+    return "is neither an http(s) URL, an s3://bucket/key URI nor an existing file"
+
+
+_TABLE = _pattern(r"[A-Za-z0-9_.-]{3,255}", "a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)")
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -35,24 +109,55 @@ class Setting:
     meaning: str
     secret: bool = False
     required_in_aws: bool = False
+    check: Check | None = None
 
 
 SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
-        Setting(ENV_SWITCH, "local", "`local` embedded stack, or `aws`"),
-        Setting("AWS_REGION", "ap-northeast-2", "AWS region (boto3 standard variable)"),
-        Setting("TAXI_LAKE_BUCKET", "taxi-platform-lake", "object store bucket"),
-        Setting("TAXI_PICKUP_TABLE", "pickup-zone-dynamodb-s", "DynamoDB pickups per zone"),
-        Setting("TAXI_FLAG_TABLE", "flag-dynamodb-s", "DynamoDB dispatch/pickup totals"),
-        Setting("TAXI_ZONE_DISPATCH_TABLE", "zone-count-dynamodb", "DynamoDB dispatches per zone"),
-        Setting("TAXI_DESTINATION_TABLE", "taxi-destination-dynamodb", "DynamoDB taxi assignments"),
+        Setting(
+            ENV_SWITCH, "local", "`local` embedded stack, or `aws`", check=_one_of(*ENVIRONMENTS)
+        ),
+        Setting(
+            "AWS_REGION",
+            "ap-northeast-2",
+            "AWS region (boto3 standard variable)",
+            check=_pattern(r"[a-z]{2}(-[a-z]+)+-\d", "an AWS region such as ap-northeast-2"),
+        ),
+        Setting(
+            "TAXI_LAKE_BUCKET",
+            "taxi-platform-lake",
+            "object store bucket",
+            check=_pattern(
+                r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+                "an S3 bucket name (3-63 of a-z 0-9 . -, starting and ending alphanumeric)",
+            ),
+        ),
+        Setting(
+            "TAXI_PICKUP_TABLE", "pickup-zone-dynamodb-s", "DynamoDB pickups per zone", check=_TABLE
+        ),
+        Setting(
+            "TAXI_FLAG_TABLE", "flag-dynamodb-s", "DynamoDB dispatch/pickup totals", check=_TABLE
+        ),
+        Setting(
+            "TAXI_ZONE_DISPATCH_TABLE",
+            "zone-count-dynamodb",
+            "DynamoDB dispatches per zone",
+            check=_TABLE,
+        ),
+        Setting(
+            "TAXI_DESTINATION_TABLE",
+            "taxi-destination-dynamodb",
+            "DynamoDB taxi assignments",
+            check=_TABLE,
+        ),
         Setting(
             "TAXI_POSTGRES_URL",
             None,
             "libpq URI of database `postgres` (spark_writer)",
             secret=True,
             required_in_aws=True,
+            check=_postgres_url,
         ),
         Setting(
             "TAXI_DAILY_STATS_URL",
@@ -60,6 +165,7 @@ SETTINGS: dict[str, Setting] = {
             "libpq URI of database `daily_stats_db` (stats_writer)",
             secret=True,
             required_in_aws=True,
+            check=_postgres_url,
         ),
         Setting(
             "TAXI_GOLD_URL",
@@ -67,18 +173,21 @@ SETTINGS: dict[str, Setting] = {
             "libpq URI of database `gold` (gold_writer)",
             secret=True,
             required_in_aws=True,
+            check=_postgres_url,
         ),
         Setting(
             "TAXI_BI_READER_URL",
             None,
             "libpq URI of the read-only `bi_reader` role (Grafana, Superset)",
             secret=True,
+            check=_postgres_url,
         ),
         Setting(
             "TAXI_LOG_API_URL",
             None,
             "log API endpoint (the simulator locally)",
             required_in_aws=True,
+            check=_http_url,
         ),
         Setting(
             "TAXI_LOG_FERNET_KEY",
@@ -86,18 +195,84 @@ SETTINGS: dict[str, Setting] = {
             "Fernet key of the log API",
             secret=True,
             required_in_aws=True,
+            check=_fernet_key,
         ),
-        Setting("TAXI_SPARK_MASTER", "local[2]", "`local[N]`, `spark://host:7077`, …"),
-        Setting("TAXI_TIMEZONE", "Asia/Seoul", "schedules and the counters' business day"),
-        Setting("TAXI_SPARK_INPUT_MODE", None, "`stage` (copy S3 inputs locally) or `s3a`"),
-        Setting("TAXI_SPARK_LOG_LEVEL", "WARN", "Spark driver log level (`INFO` to debug a job)"),
-        Setting("TAXI_ZONES_URL", None, "TLC zone table CSV (http(s) URL, s3:// URI or path)"),
         Setting(
-            "TAXI_GIT_URL", None, "repository URL the UI links asset code to (else local files)"
+            "TAXI_SPARK_MASTER",
+            "local[2]",
+            "`local[N]`, `spark://host:7077`, …",
+            check=_pattern(
+                r"local(\[(\d+|\*)\])?|spark://[A-Za-z0-9.-]+(:\d+)?|yarn|k8s://\S+",
+                "a Spark master: local[N], spark://host:7077, yarn or k8s://…",
+            ),
         ),
-        Setting("TAXI_GIT_BRANCH", "main", "branch of `TAXI_GIT_URL` the code links point at"),
+        Setting(
+            "TAXI_TIMEZONE",
+            "Asia/Seoul",
+            "schedules and the counters' business day",
+            check=_time_zone,
+        ),
+        Setting(
+            "TAXI_SPARK_INPUT_MODE",
+            None,
+            "`stage` (copy S3 inputs locally) or `s3a`",
+            check=_one_of("stage", "s3a"),
+        ),
+        Setting(
+            "TAXI_SPARK_LOG_LEVEL",
+            "WARN",
+            "Spark driver log level (`INFO` to debug a job)",
+            check=_one_of(
+                "OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL", fold=str.upper
+            ),
+        ),
+        Setting(
+            "TAXI_ZONES_URL",
+            None,
+            "TLC zone table CSV (http(s) URL, s3:// URI or path)",
+            check=_zones_location,
+        ),
+        Setting(
+            "TAXI_GIT_URL",
+            None,
+            "repository the UI links asset code to (else local files)",
+            check=_pattern(r"https://[A-Za-z0-9.-]+/\S+", "an https URL of the repository"),
+        ),
+        Setting(
+            "TAXI_GIT_BRANCH",
+            "main",
+            "branch of `TAXI_GIT_URL` the code links point at",
+            check=_pattern(r"[A-Za-z0-9][A-Za-z0-9._/-]*", "a branch name"),
+        ),
     )
 }
+
+
+def setting_problem(name: str, value: str) -> str | None:
+    """One line naming `name` and the fix when `value` is not acceptable for it; a secret's
+    value is never quoted."""
+    setting = SETTINGS[name]
+    problem = setting.check(value) if setting.check else None
+    if problem is None:
+        return None
+    shown = f"{name} (value not shown)" if setting.secret else f"{name}={value!r}"
+    return f"{shown} {problem} — {setting.meaning}"
+
+
+def setting_problems(environ: Mapping[str, str] | None = None) -> list[str]:
+    """A line per catalogue variable that is set to a value it cannot take (unset or empty
+    variables take their default and are not checked here)."""
+    environ = os.environ if environ is None else environ
+    problems = (setting_problem(name, environ[name]) for name in SETTINGS if environ.get(name))
+    return [p for p in problems if p]
+
+
+def check_settings(environ: Mapping[str, str] | None = None) -> None:
+    """Raise a ConfigError of one line per bad variable (the code location calls this when it
+    loads, so a bad value stops it with the variable named instead of a stack trace)."""
+    problems = setting_problems(environ)
+    if problems:
+        raise ConfigError("\n".join(problems))
 
 
 def current_environment() -> str:
@@ -144,8 +319,13 @@ def missing_in_aws(environ: dict[str, str] | None = None) -> list[str]:
 
 
 def timezone() -> str:
-    """Schedules' and the business day's time zone; read when definitions load (not a secret)."""
-    return os.environ.get("TAXI_TIMEZONE") or "Asia/Seoul"
+    """Schedules' and the business day's time zone; read when definitions load (not a secret).
+    A name that is not a time zone is a one-line ConfigError here, not a stack trace later."""
+    value = os.environ.get("TAXI_TIMEZONE") or "Asia/Seoul"
+    problem = setting_problem("TAXI_TIMEZONE", value)
+    if problem:
+        raise ConfigError(problem)
+    return value
 
 
 def zones_csv_default() -> str:

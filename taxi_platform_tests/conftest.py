@@ -9,11 +9,18 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from taxi_platform.resources.spark import spark_environment
 from taxi_platform.resources.wiring import build_resources
 from taxi_platform.settings import zones_csv_default
 from taxi_platform_dev.local.stack import Stack
+
+# Hypothesis profiles. Without --hypothesis-profile the suite runs hypothesis' default
+# profile (tests that need fewer examples say so). `hostile-long` is for hand runs:
+#   uv run pytest taxi_platform_tests/logs/test_hostile_input.py --hypothesis-profile=hostile-long
+# ten times the examples, and the hostile-input suite then adds its 20 MB strings.
+settings.register_profile("hostile-long", max_examples=1000, deadline=None)
 
 
 @pytest.fixture(scope="session")

@@ -7,21 +7,21 @@
 CREATE TABLE IF NOT EXISTS daily_zone_stats (
     stat_date             date PRIMARY KEY,
     most_pickup_zone      text,
-    most_pickup_count     integer,
+    most_pickup_count     bigint,
     least_pickup_zone     text,
-    least_pickup_count    integer,
-    total_dispatch        integer NOT NULL,
-    total_pickup          integer NOT NULL,
-    dispatch_success_rate numeric(6, 3)
+    least_pickup_count    bigint,
+    total_dispatch        bigint NOT NULL,
+    total_pickup          bigint NOT NULL,
+    dispatch_success_rate numeric(22, 3)  -- any ratio of two bigints
 );
 
 -- Dispatches and pickups *within* each hour (partition = "timestamp", the hour's start).
 CREATE TABLE IF NOT EXISTS zone_diff_stats (
     "timestamp"           timestamptz NOT NULL,
     zone_id               text NOT NULL,
-    dispatch_count        integer NOT NULL,
-    pickup_count          integer NOT NULL,
-    dispatch_minus_pickup integer NOT NULL,
+    dispatch_count        bigint NOT NULL,
+    pickup_count          bigint NOT NULL,
+    dispatch_minus_pickup bigint NOT NULL,
     PRIMARY KEY ("timestamp", zone_id)
 );
 
@@ -103,5 +103,37 @@ BEGIN
         FROM live_taxi_destinations
         WHERE destination_zone IS NULL;
     END IF;
+END
+$$;
+
+-- Counts wider than `integer`: a counter above 2^31-1 must not wedge a reset whose ledger
+-- (bigint) is already written. `CREATE TABLE IF NOT EXISTS` leaves existing tables as they
+-- were, so older databases are widened here; only columns still narrower are altered, so a
+-- re-run of this file takes no table lock.
+DO $$
+DECLARE
+    target record;
+BEGIN
+    FOR target IN
+        SELECT c.table_name, c.column_name, w.type
+        FROM information_schema.columns c
+        JOIN (VALUES
+            ('daily_zone_stats', 'most_pickup_count', 'bigint'),
+            ('daily_zone_stats', 'least_pickup_count', 'bigint'),
+            ('daily_zone_stats', 'total_dispatch', 'bigint'),
+            ('daily_zone_stats', 'total_pickup', 'bigint'),
+            ('daily_zone_stats', 'dispatch_success_rate', 'numeric(22,3)'),
+            ('zone_diff_stats', 'dispatch_count', 'bigint'),
+            ('zone_diff_stats', 'pickup_count', 'bigint'),
+            ('zone_diff_stats', 'dispatch_minus_pickup', 'bigint')
+        ) AS w (table_name, column_name, type)
+          ON c.table_name = w.table_name AND c.column_name = w.column_name
+        WHERE c.table_schema = current_schema()
+          AND (c.data_type = 'integer'
+               OR (c.data_type = 'numeric' AND c.numeric_precision IS DISTINCT FROM 22))
+    LOOP
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE %s',
+                       target.table_name, target.column_name, target.type);
+    END LOOP;
 END
 $$;

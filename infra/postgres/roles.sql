@@ -18,6 +18,12 @@ ALTER ROLE bi_reader PASSWORD :'bi_reader_password';
 ALTER ROLE dagster PASSWORD :'dagster_password';
 -- BI tools must never write, whatever a dashboard's SQL says.
 ALTER ROLE bi_reader SET default_transaction_read_only = on;
+-- Superset's SQL Lab is open to bi_reader: a runaway query is cancelled after 30 s and the
+-- role cannot take more than 30 of the server's connections (Grafana's datasources pool at
+-- most 9, Superset's engine 15), so a BI user cannot starve the pipelines' writers.
+ALTER ROLE bi_reader SET statement_timeout = '30s';
+ALTER ROLE bi_reader SET idle_in_transaction_session_timeout = '60s';
+ALTER ROLE bi_reader CONNECTION LIMIT 30;
 
 SELECT 'CREATE DATABASE daily_stats_db OWNER stats_writer'
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'daily_stats_db') \gexec

@@ -52,3 +52,6 @@ FEATURE_FLAGS = {
 }
 # The marts are small and change daily: always query PostgreSQL, never serve stale numbers.
 DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
+# SQL Lab runs as bi_reader, whose role cancels statements after 30 s (infra/postgres/
+# roles.sql); Superset gives up at the same time instead of holding a worker longer.
+SQLLAB_TIMEOUT = 30

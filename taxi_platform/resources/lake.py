@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import dagster as dg
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, NoCredentialsError
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
+
+from taxi_platform.settings import ConfigError
 
 
 class LakeResource(S3Resource):
@@ -25,6 +29,24 @@ class LakeResource(S3Resource):
         if self._client is None:
             self._client = super().get_client()
         return self._client
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Reach the endpoint once when a run starts: an object store that is down is then
+        one line naming the variable, not a retrying client's traceback in the first step
+        that reads. Only reachability is judged here; a missing bucket or a denied request
+        fails where it happens (and `taxi-platform check-config --connect` names it)."""
+        client = self.get_client()
+        try:
+            client.head_bucket(Bucket=self.bucket)
+        except (EndpointConnectionError, ConnectTimeoutError) as exc:
+            raise ConfigError(unreachable_endpoint(client.meta.endpoint_url, exc)) from None
+        except NoCredentialsError:
+            raise ConfigError(
+                "no AWS credentials for the lake: on AWS the instance profile, AWS_PROFILE or "
+                'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; locally eval "$(taxi-platform stack env)"'
+            ) from None
+        except Exception:  # anything else (no bucket, denied) is the asset's to report
+            pass
 
     def put_bytes(self, key: str, body: bytes, content_type: str = "application/octet-stream"):
         return self.get_client().put_object(
@@ -45,3 +67,11 @@ class LakeResource(S3Resource):
 
     def list_keys(self, prefix: str) -> list[str]:
         return [obj["Key"] for obj in self.list_objects(prefix)]
+
+
+def unreachable_endpoint(endpoint: str, exc: Exception) -> str:
+    return (
+        f"the S3 endpoint {endpoint} is unreachable ({type(exc).__name__}): start the local "
+        'stack (taxi-platform stack up; eval "$(taxi-platform stack env)") or fix '
+        "AWS_ENDPOINT_URL_S3 (unset it to use AWS S3)"
+    )

@@ -30,7 +30,14 @@ class ReferenceDataResource(dg.ConfigurableResource):
     def fetch_zones(self) -> bytes:
         location = require(self.zones_location(), "TAXI_ZONES_URL")
         if location.startswith(("http://", "https://")):
-            response = requests.get(location, timeout=self.timeout_seconds)
+            try:
+                response = requests.get(location, timeout=self.timeout_seconds)
+            except requests.RequestException as exc:
+                raise ConfigError(
+                    f"TAXI_ZONES_URL {location} is unreachable ({type(exc).__name__}): point "
+                    f"it at a reachable copy of the TLC zone table ({TLC_ZONES_URL}, an "
+                    "s3:// URI or a path)"
+                ) from None
             if response.status_code != 200:
                 raise ConfigError(
                     f"TAXI_ZONES_URL {location} answered HTTP {response.status_code}: "

@@ -9,7 +9,12 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from taxi_platform.defs.clicks.click_events import click_events, silver_key
+from taxi_platform.defs.clicks.click_events import (
+    HOURS_CHECK,
+    QUARANTINE_CHECK,
+    click_events,
+    silver_key,
+)
 from taxi_platform.defs.clicks.mart_tables import MART_NAMES
 from taxi_platform.defs.clicks.marts import gold_marts
 from taxi_platform_tests.clicks.conftest import (
@@ -129,7 +134,9 @@ def test_a_missing_hour_fails_the_check_and_blocks_the_marts(resources, bronze, 
         raise_on_error=False,
     )
     assert not result.success
-    (check,) = result.get_asset_check_evaluations()
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert evaluations[QUARANTINE_CHECK].passed  # nothing of the simulator's was unstorable
+    check = evaluations[HOURS_CHECK]
     assert not check.passed and check.partition == GAPPY_DAY.isoformat()
     assert f"{GAPPY_DAY.isoformat()}-{GAP_HOUR:02d}:00" in check.description
     assert "1 of 24 hours" in check.description

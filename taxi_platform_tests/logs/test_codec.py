@@ -38,7 +38,10 @@ CODED = ("user_id", "method", "inDate")
 
 offsets = st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(lambda m: timezone(timedelta(minutes=m)))
 instants = st.datetimes(datetime(1900, 1, 1), datetime(2200, 12, 31), timezones=offsets)
-texts = st.text(min_size=1, max_size=12)
+# Storable text: no NUL (the codec quarantines it, see test_hostile_input.py)
+texts = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=12
+)
 common = st.fixed_dictionaries(
     {
         "user_id": st.binary(min_size=32, max_size=32).map(bytes.hex),
@@ -51,7 +54,7 @@ common = st.fixed_dictionaries(
 )
 searches = st.fixed_dictionaries({"query": texts, "clinical_area": texts})
 views = st.fixed_dictionaries(
-    {"document_id": st.integers(0, 2**63), "title": texts}, optional={"clinical_area": texts}
+    {"document_id": st.integers(0, 2**63 - 1), "title": texts}, optional={"clinical_area": texts}
 )
 records = st.builds(lambda c, kind: {**c, **kind}, common, searches | views)
 

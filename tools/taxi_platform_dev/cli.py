@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 
-from taxi_platform.settings import REPO_ROOT, ConfigError, missing_in_aws
+from taxi_platform.settings import REPO_ROOT, ConfigError, missing_in_aws, setting_problems
 from taxi_platform_dev.domains import tool_modules
 from taxi_platform_dev.local.stack import Stack
 
@@ -91,6 +91,10 @@ def _demo_command(args: argparse.Namespace) -> int:
 
 
 def _check_config_command(args: argparse.Namespace) -> int:
+    problems = setting_problems()
+    if problems:  # one line per variable set to a value it cannot take
+        print("\n".join(f"taxi-platform: error: {p}" for p in problems), file=sys.stderr)
+        return 2
     if args.connect:
         from taxi_platform.resources.wiring import build_resources
         from taxi_platform_dev.deploy.connectivity import probe_all
@@ -133,7 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=_demo_command)
 
-    check = sub.add_parser("check-config", help="report variables aws mode lacks")
+    check = sub.add_parser(
+        "check-config",
+        help="report variables set to values they cannot take, and those aws mode lacks",
+    )
     check.add_argument(
         "--connect",
         action="store_true",

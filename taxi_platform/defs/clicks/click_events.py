@@ -9,9 +9,17 @@ A missing hour is not silently skipped: the day is written from the hours presen
 metadata lists what is missing, and the blocking check `all_hours_present` fails with the
 hours named, which keeps the marts (downstream, same run or automation) from being built
 on an incomplete day.
+
+A bronze record the codec refuses (written before bronze validated it as strictly as now,
+or edited since) does not stop the day: it is set aside in
+`quarantine/click_events/event_date=YYYY-MM-DD/HH.json` with the codec's reason, the rest of
+the day is published, the metadata counts it by reason, and the check `nothing_quarantined`
+fails naming how many.
 """
 
 import io
+import json
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
@@ -26,7 +34,12 @@ from taxi_platform.defs.clicks.silver_schema import (
     drop_exact_duplicates,
     hour_table,
 )
-from taxi_platform.defs.logs.codec import CodecError, decode_hour_object, decompress_records
+from taxi_platform.defs.logs.codec import (
+    CodecError,
+    Rejected,
+    decode_hour_object,
+    decompress_records,
+)
 from taxi_platform.defs.logs.codec import hour_object_key as bronze_key
 from taxi_platform.defs.logs.partitions import daily_partitions, eager_with_late_days
 from taxi_platform.freshness import missed_runs
@@ -36,6 +49,8 @@ API_LOGS = dg.AssetKey("api_logs")
 SILVER_PREFIX = "silver/click_events"
 SILVER_OBJECT = "part-0.parquet"
 HOURS_CHECK = "all_hours_present"
+QUARANTINE_CHECK = "nothing_quarantined"
+QUARANTINE_PREFIX = "quarantine/click_events"
 HOUR_KEY_FORMAT = "%Y-%m-%d-%H:%M"  # the hourly partition keys of `api_logs`
 
 
@@ -63,19 +78,57 @@ def missing_hours_message(day: date, missing: list[datetime]) -> str | None:
     )
 
 
-def _read_hour(lake: LakeResource, hour: datetime) -> tuple[pa.Table, int, int]:
-    """(deduplicated typed rows, records read, duplicates dropped) of one bronze hour."""
+def quarantine_prefix(day: date) -> str:
+    return f"{QUARANTINE_PREFIX}/event_date={day.isoformat()}/"
+
+
+def quarantine_key(hour: datetime) -> str:
+    return f"{quarantine_prefix(hour.date())}{hour:%H}.json"
+
+
+def _read_hour(lake: LakeResource, hour: datetime) -> tuple[pa.Table, int, int, list[Rejected]]:
+    """(deduplicated typed rows, records read, duplicates dropped, records set aside) of one
+    bronze hour. Only an object that cannot be read at all fails the day."""
     key = bronze_key(hour)
     try:
         compressed = decode_hour_object(lake.get_bytes(key))
         records, rejected = decompress_records(compressed)
-        if rejected:
-            raise CodecError(f"{len(rejected)} records do not decode ({rejected[0].error})")
         typed = hour_table(records, hour)
     except (CodecError, ValueError) as exc:
         raise dg.Failure(f"bronze object {key} is corrupt: {exc}") from None
     unique, dropped = drop_exact_duplicates(typed)
-    return unique, len(records), dropped
+    return unique, len(compressed), dropped, rejected
+
+
+def _write_quarantine(lake: LakeResource, day: date, rejected: dict[datetime, list[Rejected]]):
+    """Replace the day's quarantine documents: one per hour with records set aside."""
+    keys = set()
+    for hour, hour_rejected in rejected.items():
+        if not hour_rejected:
+            continue
+        document = {
+            "bronze_key": bronze_key(hour),
+            "records": [
+                {
+                    "error": type(r.error).__name__,
+                    "reason": str(r.error),
+                    "field": r.error.field,
+                    "index": r.index,
+                    "record": r.record,
+                }
+                for r in hour_rejected
+            ],
+        }
+        body = json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1)
+        # backslashreplace: a lone surrogate only occurs inside JSON strings, as its escape
+        lake.put_bytes(
+            quarantine_key(hour), body.encode("utf-8", "backslashreplace"), "application/json"
+        )
+        keys.add(quarantine_key(hour))
+    client = lake.get_client()
+    for stale in set(lake.list_keys(quarantine_prefix(day))) - keys:
+        client.delete_object(Bucket=lake.bucket, Key=stale)
+    return sorted(keys)
 
 
 def _write_day(lake: LakeResource, day: date, table: pa.Table) -> tuple[str, int]:
@@ -120,7 +173,15 @@ DAILY_FRESHNESS = missed_runs(timedelta(days=1), fail=1, run_time=timedelta(hour
             partitions_def=daily_partitions,
             description="All 24 hourly bronze objects of the day exist; the failure names "
             "the missing hours. Blocking: the marts are not built on an incomplete day.",
-        )
+        ),
+        dg.AssetCheckSpec(
+            QUARANTINE_CHECK,
+            asset="click_events",
+            partitions_def=daily_partitions,
+            description="No bronze record of the day had to be set aside as unstorable "
+            "(quarantine/click_events/…, with reasons). Not blocking: the rest of the day is "
+            "published.",
+        ),
     ],
     automation_condition=eager_with_late_days(),
 )
@@ -130,13 +191,27 @@ def click_events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
     hours = [h for h in day_hours(day) if bronze_key(h) in present]
     missing = [h for h in day_hours(day) if bronze_key(h) not in present]
     tables, records_read, dropped = [SILVER_SCHEMA.empty_table()], 0, 0
+    rejected: dict[datetime, list[Rejected]] = {}
     for hour in hours:
-        table, read, duplicates = _read_hour(lake, hour)
+        table, read, duplicates, rejected[hour] = _read_hour(lake, hour)
         tables.append(table)
         records_read += read
         dropped += duplicates
     day_table = pa.concat_tables(tables)
     key, size = _write_day(lake, day, day_table)
+    quarantine_keys = _write_quarantine(lake, day, rejected)
+    reasons = Counter(
+        r.error.field or "record" for hour_rejected in rejected.values() for r in hour_rejected
+    )
+    quarantined = sum(reasons.values())
+    quarantine_message = (
+        f"{quarantined} bronze records of {day.isoformat()} cannot be stored in Silver and "
+        f"were set aside in {quarantine_prefix(day)} (by field: {dict(sorted(reasons.items()))})"
+        if quarantined
+        else None
+    )
+    if quarantine_message:
+        context.log.error(quarantine_message)
     kinds = day_table.column("event_kind").value_counts().to_pylist()
     message = missing_hours_message(day, missing)
     if message:
@@ -146,6 +221,9 @@ def click_events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
             "dagster/row_count": day_table.num_rows,
             "bronze_records": records_read,
             "duplicates_dropped": dropped,
+            "records_quarantined": quarantined,
+            "quarantine_reasons": dict(sorted(reasons.items())),
+            "quarantine_keys": quarantine_keys,
             "hours_present": len(hours),
             "missing_hours": [f"{h:{HOUR_KEY_FORMAT}}" for h in missing],
             "events_by_kind": {k["values"]: k["counts"] for k in kinds},
@@ -159,6 +237,12 @@ def click_events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
                 passed=not missing,
                 description=message,
                 metadata={"hours_present": len(hours), "missing_hours": len(missing)},
-            )
+            ),
+            dg.AssetCheckResult(
+                check_name=QUARANTINE_CHECK,
+                passed=not quarantined,
+                description=quarantine_message,
+                metadata={"records_quarantined": quarantined, "quarantine_keys": quarantine_keys},
+            ),
         ],
     )

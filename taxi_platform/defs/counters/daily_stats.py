@@ -17,7 +17,7 @@ from taxi_platform.defs.counters.ledger import (
 from taxi_platform.defs.counters.metadata import preview, problems_metadata
 from taxi_platform.defs.counters.partitions import BUSINESS_DAYS
 from taxi_platform.defs.counters.reading import valid_zone_names
-from taxi_platform.defs.counters.reset import close_business_day
+from taxi_platform.defs.counters.reset import close_business_day, unstamped_items
 from taxi_platform.defs.counters.stats import TotalsComparison, compare_totals, daily_row_problems
 from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.dynamodb import DynamoDBResource
@@ -211,9 +211,45 @@ daily_zone_stats_counter_items_valid = _check(
     "zone name. Bad items are not reset; they stay in DynamoDB for repair.",
 )(items_check)
 
+
+@dg.asset_check(
+    asset=daily_zone_stats,
+    name="ledger_matches_item_markers",
+    description="Every counter item the reset ledger says was subtracted carries the day's "
+    "reset marker (or a later day's): a ledger that claims a subtraction the items do not "
+    "show (edited or restored from elsewhere) is reported, never counted again.",
+)
+def daily_zone_stats_ledger_matches_item_markers(
+    context: dg.AssetCheckExecutionContext,
+    daily_stats_db: PostgresResource,
+    dynamodb: DynamoDBResource,
+) -> dg.AssetCheckResult:
+    stat_date = (
+        date.fromisoformat(context.partition_key)
+        if context.has_partition_key
+        else latest_stat_date(daily_stats_db)
+    )
+    reset = load_reset(daily_stats_db, stat_date) if stat_date else None
+    if reset is None or reset.status != APPLIED:
+        problem = "no applied reset ledger" if reset is None else f"reset is {reset.status}"
+        return dg.AssetCheckResult(passed=False, metadata={"problem": problem})
+    disagreeing = unstamped_items(dynamodb, reset)
+    return dg.AssetCheckResult(
+        passed=not disagreeing,
+        description=(
+            f"the ledger of {stat_date} claims subtractions from {len(disagreeing)} items that "
+            f"carry no reset marker of {stat_date} or later (first: {disagreeing[0]})"
+            if disagreeing
+            else None
+        ),
+        metadata={"items_without_marker": disagreeing},
+    )
+
+
 DAILY_CHECKS = [
     daily_zone_stats_rate_valid,
     daily_zone_stats_totals_match_zones,
     daily_zone_stats_matches_reset_ledger,
     daily_zone_stats_counter_items_valid,
+    daily_zone_stats_ledger_matches_item_markers,
 ]

@@ -13,6 +13,12 @@ Order, and why each step is where it is (the lossless reset):
 5. `reset_at` = after the last update returned; one transaction marks the ledger 'applied'
    and writes the `daily_zone_stats` row.
 
+Before 3, two refusals keep a first reset from writing a ledger it cannot honour: a count
+above `MAX_BIGINT` (the ledger's bigint could not hold it: nothing is written, nothing
+reset), and an item already stamped with this day's marker or a later one while the ledger
+has no such reset (its `counter_resets` row was deleted: reading again would ledger a
+subtraction that never happens, because the stamped items are skipped).
+
 A crash between 3 and 5 leaves the ledger 'pending'. Snapshots then refuse to run (a scan
 of a half-reset table cannot be explained by the ledger), and the next run of the same
 partition resumes at 4 with the ledger's values: stamped items are skipped and the rest
@@ -25,6 +31,7 @@ from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from taxi_platform.defs.counters.clock import Clock
 from taxi_platform.defs.counters.items import COUNT, FLAG_KEY, ZONE_KEY
@@ -46,6 +53,7 @@ from taxi_platform.resources.postgres import PostgresResource
 COUNTERS_LOCK = "taxi_platform.defs.counters.reset"
 RESET_MARKER = "last_reset"  # counter item attribute holding the marker of its last reset
 RESET_WORKERS = 8
+MAX_BIGINT = 2**63 - 1  # the ledger's and daily_zone_stats' bigint columns
 
 READ_AND_RESET = "read and reset"
 RESUMED = "resumed a pending reset"
@@ -128,10 +136,35 @@ def _read_for_reset(
             f"would book later traffic on {stat_date}); the day's hourly history is in "
             "zone_diff_stats"
         )
+    stamped = stamped_items(dynamodb, stat_date)
+    if stamped:
+        raise ResetRefused(
+            f"daily_zone_stats {stat_date}: there is no reset ledger for {stat_date}, but "
+            f"{len(stamped)} counter items already carry a reset marker of {stat_date} or "
+            f"later (first: {stamped[0]}): the counter_resets row of that reset was deleted. "
+            "Reading now would ledger a subtraction that never happens; restore the "
+            "counter_resets and counter_reset_ledger rows from a backup of daily_stats_db"
+        )
     previous = previous_reset(db, stat_date)
     read_at = clock.now()
     counters = read_zone_counters(dynamodb, valid_zones)
     totals = read_totals(dynamodb)
+    too_big = [
+        f"{kind} {key} = {n}"
+        for kind, counts in (
+            ("dispatches of", counters.dispatch),
+            ("pickups of", counters.pickup),
+            ("total", totals.values),
+        )
+        for key, n in sorted(counts.items())
+        if n > MAX_BIGINT
+    ]
+    if too_big:
+        raise ResetRefused(
+            f"daily_zone_stats {stat_date}: counts above {MAX_BIGINT} (bigint) cannot be "
+            f"ledgered: {', '.join(too_big[:5])}; nothing was reset. Repair the items in "
+            "DynamoDB (a count that large is a write error), then re-run"
+        )
     return DailyReset(
         stat_date=stat_date,
         read_at=read_at,
@@ -141,6 +174,62 @@ def _read_for_reset(
         subtracted={z: (d, p) for z, d, p in counters.rows(skip_unreadable=False) if d or p},
         problems=tuple(str(p) for p in (*counters.problems, *totals.problems)),
     )
+
+
+def stamped_items(dynamodb: DynamoDBResource, stat_date: date) -> list[str]:
+    """Counter items whose last reset marker is for `stat_date` or a later business day,
+    as `table/key` (markers are `reset YYYY-MM-DD`, so text order is date order)."""
+    marker = f"reset {stat_date.isoformat()}"
+    found = []
+    for table, key_attribute in (
+        (dynamodb.zone_dispatch_table, ZONE_KEY),
+        (dynamodb.pickup_table, ZONE_KEY),
+        (dynamodb.flag_table, FLAG_KEY),
+    ):
+        for item in dynamodb.scan_all(table):
+            stamp = _text(item.get(RESET_MARKER))
+            if stamp is not None and stamp.startswith("reset ") and stamp >= marker:
+                found.append(f"{table}/{_text(item.get(key_attribute))} ({stamp})")
+    return sorted(found)
+
+
+def unstamped_items(dynamodb: DynamoDBResource, reset: DailyReset) -> list[str]:
+    """Items the ledger says `reset` subtracted from that carry no marker of it or of a later
+    day: the ledger claims a subtraction the items do not show (`table/key (marker)`)."""
+    claimed = {
+        dynamodb.zone_dispatch_table: (
+            ZONE_KEY,
+            {z for z, n in reset.dispatches_by_zone().items() if n},
+        ),
+        dynamodb.pickup_table: (ZONE_KEY, {z for z, n in reset.pickups_by_zone().items() if n}),
+        dynamodb.flag_table: (
+            FLAG_KEY,
+            {
+                k
+                for k, n in (("dispatch", reset.total_dispatch), ("pickup", reset.total_pickup))
+                if n
+            },
+        ),
+    }
+    found = []
+    for table, (key_attribute, keys) in claimed.items():
+        stamps = {
+            _text(item.get(key_attribute)): _text(item.get(RESET_MARKER))
+            for item in dynamodb.scan_all(table)
+        }
+        for key in sorted(keys):
+            stamp = stamps.get(key)
+            if key not in stamps:
+                found.append(f"{table}/{key} (no item)")
+            elif stamp is None or stamp < reset.marker:
+                found.append(f"{table}/{key} ({stamp or 'no reset marker'})")
+    return found
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, dict) and "S" in value:  # client-style attribute value
+        value = value["S"]
+    return value if isinstance(value, str) else None
 
 
 def _subtract(dynamodb: DynamoDBResource, reset: DailyReset) -> tuple[int, int]:

@@ -132,7 +132,11 @@ def build_hours(
 
 
 def quarantine_bytes(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1).encode("utf-8")
+    # backslashreplace: a lone surrogate of a quarantined record is written as its JSON escape
+    # (it only occurs inside JSON strings), which reads back as the same string.
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1).encode(
+        "utf-8", "backslashreplace"
+    )
 
 
 def _attribute(
@@ -206,7 +210,7 @@ def response_token(body: bytes) -> str:
     """The Fernet token (`data`) of a log API response as landed."""
     try:
         envelope = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise MalformedResponse("landing object is not JSON") from None
     if not isinstance(envelope, dict) or not isinstance(envelope.get("data"), str):
         raise MalformedResponse("landing object is not a JSON object with a string 'data'")

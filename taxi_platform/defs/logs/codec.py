@@ -22,7 +22,21 @@ Raw record (what the log API serves):
                 document view and carries ``document_id`` (JSON integer >= 0; Silver types it
                 as an integer), ``title`` (non-empty string) and ``clinical_area`` when the
                 document has one. A record with both keys or neither is invalid.
-    other keys  allowed, passed through unchanged.
+    other keys  allowed, passed through unchanged, within the limits below.
+
+Storable records only (why: a record bronze accepts must be one every later stage can
+store, so the day's Silver file, the Gold COPY and the extra-field JSON never meet input
+they cannot hold; anything else is quarantined here, with the reason, and the rest of the
+hour is published):
+    text        every string (values and keys, extra fields included) is valid Unicode
+                without NUL (PostgreSQL text holds neither NUL nor lone surrogates) and at
+                most `MAX_TEXT_CHARS` characters; a record's strings total at most
+                `MAX_RECORD_CHARS`.
+    document_id at most `MAX_BIGINT` (Silver's int64, Gold's bigint).
+    extra keys  nested at most `MAX_DEPTH` levels, at most `MAX_EXTRA_VALUES` values, numbers
+                finite (NaN and Infinity are not JSON: Silver's `extra_fields` must parse).
+    payload     a batch nested deeper than the JSON parser's recursion limit is
+                `MalformedJson` as a whole (nothing of it can be read record by record).
 
 Compressed record (bronze). Key names stay the same, so readers need no mapping table:
     user_id     44 characters: b64uuid of the first 32 hex + b64uuid of the last 32 hex,
@@ -43,6 +57,8 @@ import base64
 import gzip
 import hashlib
 import json
+import math
+import re
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -56,6 +72,17 @@ from cryptography.fernet import Fernet, InvalidToken
 GZIP_LEVEL = 6  # zlib's default; on these JSON lines level 9 costs ~2x the CPU for ~3 % less
 HOUR_OBJECT_NAME = "api_logs.jsonl.gz"
 _CANONICAL_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True)  # ASCII-only output
+
+# What every stage after bronze can store (module docstring, "Storable records only").
+MAX_BIGINT = 2**63 - 1
+MAX_TEXT_CHARS = 65_536  # one string: far above any URL, title or query the API serves
+MAX_RECORD_CHARS = 1_048_576  # all strings of one record together
+MAX_DEPTH = 32  # nesting inside one extra field
+MAX_EXTRA_VALUES = 10_000  # values (containers included) across a record's extra fields
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+TOO_DEEP_JSON = "JSON nested deeper than the parser's recursion limit"
 
 
 class CodecError(ValueError):
@@ -108,6 +135,8 @@ def decrypt_batch(token: bytes | str, fernet: Fernet) -> list[Any]:
         records = json.loads(payload)
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise MalformedJson(f"decrypted payload is not JSON: {_reason(exc)}") from None
+    except RecursionError:
+        raise MalformedJson(TOO_DEEP_JSON) from None
     if not isinstance(records, list):
         raise MalformedJson(
             f"decrypted payload is a JSON {_json_type(records)}, expected an array of records"
@@ -192,6 +221,8 @@ def decode_hour_object(blob: bytes) -> list[dict[str, Any]]:
         records = json.loads("[" + ",".join(lines) + "]")
     except ValueError as exc:
         raise CorruptObject(f"hour object has a line that is not JSON: {_reason(exc)}") from None
+    except RecursionError:
+        raise CorruptObject(f"hour object has a line that is {TOO_DEEP_JSON}") from None
     if len(records) != len(lines) or any(type(record) is not dict for record in records):
         raise CorruptObject("every line of an hour object must hold exactly one JSON object")
     return records
@@ -383,7 +414,7 @@ def _convert(form: _Form, records: Sequence[object]) -> tuple[list[dict[str, Any
             positions.append(index)
             shaped.append(record)  # type: ignore[arg-type]  # _shape_problem: a dict
         else:
-            rejected.append(Rejected(index, record, problem))
+            rejected.append(Rejected(index, _storable(record), problem))
     user_ok, user_ids = _apply(form.to_other_user_id, shaped, "user_id", form.user_id_width)
     date_ok, in_dates = _apply(form.to_other_in_date, shaped, "inDate", form.in_date_width)
     converted: list[dict[str, Any]] = []
@@ -426,17 +457,105 @@ def _shape_problem(form: _Form, record: object) -> InvalidRecord | None:
             None, "record needs exactly one of 'query' (search) or 'document_id' (document view)"
         )
     if "query" in record:
-        text_fields = _SEARCH_TEXT_FIELDS
+        # A search's `title`, if any, becomes Silver's typed `title` column like a view's.
+        text_fields = (*_SEARCH_TEXT_FIELDS, "title") if "title" in record else _SEARCH_TEXT_FIELDS
     else:
         document_id = record["document_id"]
-        if type(document_id) is not int or document_id < 0:
-            return _bad("document_id", document_id, "a JSON integer >= 0")
+        if type(document_id) is not int or not 0 <= document_id <= MAX_BIGINT:
+            return _bad("document_id", document_id, f"a JSON integer in [0, {MAX_BIGINT}]")
         text_fields = _AREA_VIEW_TEXT_FIELDS if "clinical_area" in record else _VIEW_TEXT_FIELDS
+    size = 0
     for field in text_fields:
         value = record.get(field, _MISSING)
         if type(value) is not str or not value:
             return _bad(field, value, "a non-empty string")
+        # inline fast path (this runs per field of every record): ASCII without NUL is fine
+        if len(value) > MAX_TEXT_CHARS or "\x00" in value or not value.isascii():
+            problem = _text_problem(value)
+            if problem:
+                return InvalidRecord(field, f"field {field!r} {problem}")
+        size += len(value)
+    # user_id, method, inDate (+ document_id) and the text fields: any further key is extra
+    if len(record) > len(text_fields) + (3 if "query" in record else 4):
+        extras = sorted(map(str, record.keys() - _KNOWN_KEYS))
+        return _extras_problem(record, extras, size)
+    if size > MAX_RECORD_CHARS:
+        return InvalidRecord(None, f"record's strings exceed {MAX_RECORD_CHARS} characters")
     return None
+
+
+_KNOWN_KEYS = frozenset(
+    {"user_id", "session_id", "method", "url", "inDate", "query", "clinical_area"}
+    | {"document_id", "title"}
+)
+
+
+def _text_problem(value: str) -> str | None:
+    """Why PostgreSQL (and every stage before it) could not store `value`, None if it can."""
+    if len(value) > MAX_TEXT_CHARS:
+        return f"is longer than {MAX_TEXT_CHARS} characters ({len(value)})"
+    if "\x00" in value:
+        return "holds a NUL character, which PostgreSQL text cannot store"
+    if not value.isascii() and _UNSTORABLE_TEXT.search(value):
+        return "holds a lone UTF-16 surrogate, which is not Unicode text"
+    return None
+
+
+def _extras_problem(record: dict[str, Any], keys: list[str], size: int) -> InvalidRecord | None:
+    """Walk the extra fields without recursion (a deep value must not exhaust the stack):
+    depth, count, text and finite numbers, per the module docstring's limits."""
+    values = 0
+    for key in keys:
+        field = key
+        stack: list[tuple[object, int]] = [(key, 0), (record[key], 0)]
+        while stack:
+            value, depth = stack.pop()
+            values += 1
+            if values > MAX_EXTRA_VALUES:
+                return InvalidRecord(None, f"extra fields hold more than {MAX_EXTRA_VALUES} values")
+            if type(value) is str:
+                problem = _text_problem(value)
+                if problem:
+                    name = "a key" if value is key or depth < 0 else "a string"
+                    return InvalidRecord(field, f"extra field {field!r}: {name} {problem}")
+                size += len(value)
+                if size > MAX_RECORD_CHARS:
+                    return InvalidRecord(
+                        None, f"record's strings exceed {MAX_RECORD_CHARS} characters"
+                    )
+            elif type(value) is float:
+                if not math.isfinite(value):
+                    return InvalidRecord(
+                        field, f"extra field {field!r} holds {value}, which JSON cannot carry"
+                    )
+            elif type(value) is dict or type(value) is list:
+                if depth >= MAX_DEPTH:
+                    return InvalidRecord(
+                        field, f"extra field {field!r} nests deeper than {MAX_DEPTH} levels"
+                    )
+                if type(value) is dict:
+                    # keys are pushed with depth -1 so a bad one is reported as a key
+                    stack.extend((k, -1) for k in value)
+                    stack.extend((v, depth + 1) for v in value.values())
+                else:
+                    stack.extend((v, depth + 1) for v in value)
+            elif value is not None and type(value) not in (int, bool):
+                return InvalidRecord(
+                    field, f"extra field {field!r} holds a {type(value).__name__}, not JSON"
+                )
+    return None
+
+
+def _storable(value: object, depth: int = 0) -> object:
+    """`value` for a quarantine document: nesting below `MAX_DEPTH` + 2 levels replaced by a
+    note, so writing the document cannot exhaust the encoder's recursion (bounded here too)."""
+    if type(value) is not dict and type(value) is not list:
+        return value
+    if depth > MAX_DEPTH + 2:
+        return f"(nested deeper than {MAX_DEPTH + 2} levels: cut for quarantine)"
+    if type(value) is dict:
+        return {k: _storable(v, depth + 1) for k, v in value.items()}
+    return [_storable(v, depth + 1) for v in value]
 
 
 def _bad(field: str, value: object, rule: str) -> InvalidRecord:

@@ -102,7 +102,7 @@ def batch_id_of(body: bytes) -> str:
     either way the same batch always gets the same id, which is what de-duplicates landing."""
     try:
         record_id = json.loads(body).get("recordId")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: too deeply nested
         record_id = None
     if isinstance(record_id, str) and _BATCH_ID.fullmatch(record_id):
         return record_id

@@ -51,8 +51,8 @@ def partition_of_month(month: str) -> str:
         dg.AssetCheckSpec(
             "pickups_in_month",
             asset="taxi_trips",
-            description=f"Rows exist and at most {MAX_OUTSIDE_SHARE:.0%} pick up outside the "
-            "file's month.",
+            description=f"At most {MAX_OUTSIDE_SHARE:.0%} of the rows pick up outside the "
+            "file's month (a 0-row month is a valid, empty month).",
         ),
     ],
 )
@@ -70,6 +70,11 @@ def taxi_trips(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mate
         ) from None
     data = response["Body"].read()
     summary = summarize_trip_file(data, month)
+    if not summary.accepted:
+        context.log.error(
+            f"s3://{lake.bucket}/{key} rejected ({summary.differences[0]}): zone_models leaves "
+            f"{month} out of its window until a valid file is materialized"
+        )
     outside = {
         "pickups_outside_month": summary.pickups_outside_month,
         "outside_share": summary.outside_share,
@@ -82,6 +87,10 @@ def taxi_trips(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mate
             "etag": response["ETag"].strip('"'),
             "last_modified": str(response["LastModified"]),
             "schema_variant": summary.variant or "unknown",
+            # Read by zone_models: a month whose file is not accepted stays out of its window.
+            "accepted": summary.accepted,
+            "rejection": summary.unreadable
+            or ("; ".join(summary.differences) if not summary.accepted else "-"),
             "first_pickup": summary.first_pickup or "-",
             "last_pickup": summary.last_pickup or "-",
             **outside,
@@ -97,10 +106,10 @@ def taxi_trips(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mate
             ),
             dg.AssetCheckResult(
                 check_name="pickups_in_month",
-                passed=summary.rows > 0 and summary.outside_share <= MAX_OUTSIDE_SHARE,
-                severity=dg.AssetCheckSeverity.ERROR
-                if summary.rows == 0
-                else dg.AssetCheckSeverity.WARN,
+                passed=summary.unreadable is None and summary.outside_share <= MAX_OUTSIDE_SHARE,
+                severity=dg.AssetCheckSeverity.WARN
+                if summary.unreadable is None
+                else dg.AssetCheckSeverity.ERROR,
                 metadata={"rows": summary.rows, **outside},
             ),
         ],

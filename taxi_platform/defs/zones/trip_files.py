@@ -135,7 +135,10 @@ def schema_differences(schema: pa.Schema, month: str) -> list[str]:
 
 @dataclass(frozen=True)
 class TripFileSummary:
-    """What `taxi_trips` records about one file: its shape and how many pickups fit its month."""
+    """What `taxi_trips` records about one file: its shape and how many pickups fit its month.
+
+    `unreadable` says why the bytes are not a Parquet file at all (truncated upload, another
+    format); such a file has no variant, and consumers leave its month out."""
 
     rows: int
     variant: str | None
@@ -143,14 +146,29 @@ class TripFileSummary:
     pickups_outside_month: int
     first_pickup: str | None
     last_pickup: str | None
+    unreadable: str | None = None
 
     @property
     def outside_share(self) -> float:
         return self.pickups_outside_month / self.rows if self.rows else 0.0
 
+    @property
+    def accepted(self) -> bool:
+        """The file is one of the published shapes: the Spark job can read it."""
+        return self.variant is not None and self.unreadable is None
+
 
 def summarize_trip_file(data: bytes, month: str) -> TripFileSummary:
-    """Schema variant, rows and the pickups outside `month` of one Parquet file's bytes."""
+    """Schema variant, rows and the pickups outside `month` of one Parquet file's bytes; a
+    file that does not read as Parquet is summarized as unreadable, with the reason."""
+    try:
+        return _summarize(data, month)
+    except (pa.ArrowException, OSError) as exc:
+        reason = f"not a readable Parquet file ({len(data)} bytes): {str(exc).splitlines()[0]}"
+        return TripFileSummary(0, None, [reason], 0, None, None, unreadable=reason)
+
+
+def _summarize(data: bytes, month: str) -> TripFileSummary:
     parquet = pq.ParquetFile(pa.BufferReader(data))
     schema = parquet.schema_arrow
     variant = schema_variant(schema)
@@ -158,10 +176,14 @@ def summarize_trip_file(data: bytes, month: str) -> TripFileSummary:
     rows = parquet.metadata.num_rows
     if "tpep_pickup_datetime" not in schema.names:
         return TripFileSummary(rows, variant, differences, rows, None, None)
+    # Reading the column also reads every data page, so a file cut after its footer was
+    # copied is caught here rather than in the Spark job.
     pickup = parquet.read(columns=["tpep_pickup_datetime"]).column(0).cast(pa.timestamp("us"))
     start, end = month_bounds(month)
     inside = pc.and_(pc.greater_equal(pickup, start), pc.less(pickup, end))
-    outside = rows - pc.sum(pc.cast(pc.fill_null(inside, False), pa.int64())).as_py()
+    # min_count=0: the sum of no rows is 0, not null (a 0-row month is a valid month).
+    inside_rows = pc.sum(pc.cast(pc.fill_null(inside, False), pa.int64()), min_count=0).as_py()
+    outside = rows - inside_rows
     bounds = pc.min_max(pickup).as_py()
     first, last = (str(bounds[k]) if bounds[k] else None for k in ("min", "max"))
     return TripFileSummary(rows, variant, differences, outside, first, last)

@@ -19,6 +19,7 @@ from taxi_platform.defs.zones.model_quality import (
     zones_missing_hours,
 )
 from taxi_platform.defs.zones.reference import UNKNOWN_LOCATION_IDS
+from taxi_platform.defs.zones.taxi_trips import partition_of_month
 from taxi_platform.defs.zones.trip_files import TRIPS_PREFIX, select_window, trip_key
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource
@@ -29,7 +30,8 @@ JOB = "zone_models.py"
 MODEL_TABLES = ("expected_pickups", "adjacent_zones")
 WINDOW = (
     "Unpartitioned on purpose: each table is ONE aggregate over a window of months (run "
-    "config `months`; default every month whose file is in `raw/nyc_taxi/`), replaced whole. "
+    "config `months`; default every month whose file is in `raw/nyc_taxi/` and was not "
+    "rejected by `taxi_trips`: left-out months are named in the run's metadata), replaced whole. "
     "So any recompute, one month or ten years, is one Spark run and one table swap, and "
     "`dagster asset materialize --select expected_pickups,adjacent_zones` needs no partition. "
     "Monthly partitions would mark months materialized that the table no longer reflects "
@@ -68,6 +70,26 @@ def _spec(name: str, description: str) -> dg.AssetSpec:
         metadata=table_metadata("postgres", name),
         automation_condition=AUTOMATION,
     )
+
+
+def rejected_months(instance: dg.DagsterInstance, months: list[str]) -> dict[str, str]:
+    """Month → why, for the months whose latest `taxi_trips` materialization rejected the file
+    (truncated, not Parquet, not a published schema). A month never materialized is not
+    rejected: it is read as before, and its file's first validation is the sensor's."""
+    rejected = {}
+    for month in months:
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(
+                asset_key=taxi_trips.taxi_trips.key, asset_partitions=[partition_of_month(month)]
+            ),
+            limit=1,
+        ).records
+        event = records[0].asset_materialization if records else None
+        accepted = event.metadata.get("accepted") if event else None
+        if accepted is not None and accepted.value is False:
+            reason = event.metadata.get("rejection")
+            rejected[month] = str(reason.value) if reason is not None else "rejected"
+    return rejected
 
 
 def run_zone_models(
@@ -116,6 +138,24 @@ def zone_models(
         months = select_window(lake.list_keys(TRIPS_PREFIX), config.months, lake.bucket)
     except ValueError as exc:
         raise dg.Failure(str(exc)) from None
+    rejected = rejected_months(context.instance, months)
+    if rejected and config.months:
+        named = "; ".join(f"{trip_key(m)}: {why}" for m, why in sorted(rejected.items()))
+        raise dg.Failure(
+            f"months {sorted(rejected)} were rejected by taxi_trips ({named}): upload valid "
+            "files and materialize their taxi_trips partitions, or leave them out of `months`"
+        )
+    if rejected:
+        context.log.warning(
+            f"left out of the window, rejected by taxi_trips: {', '.join(sorted(rejected))} "
+            f"(first: {trip_key(min(rejected))}: {rejected[min(rejected)]})"
+        )
+        months = [m for m in months if m not in rejected]
+        if not months:
+            raise dg.Failure(
+                f"every trip month was rejected by taxi_trips ({', '.join(sorted(rejected))}): "
+                "upload valid TLC files and materialize their taxi_trips partitions"
+            )
     inputs = {m: spark.input_uri(client, lake.bucket, trip_key(m)) for m in months}
     output = spark.output_uri(lake.bucket, "zone_models", context.run.run_id)
     spark_metadata = run_zone_models(context, spark, inputs, output, config)
@@ -128,6 +168,8 @@ def zone_models(
             asset_key=name,
             metadata={
                 **spark_metadata[name],
+                "window_months": months,
+                "months_left_out": dg.MetadataValue.json(rejected),
                 "dagster/row_count": loaded[name].inserted,
                 "table": f"postgres.{name}",
                 "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),

@@ -16,11 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+)
 
 from taxi_platform.defs.logs.bronze import response_token
 from taxi_platform.defs.logs.codec import CodecError, decrypt_batch
 from taxi_platform.resources.java import resolve_java_home
+from taxi_platform.resources.lake import unreachable_endpoint
 from taxi_platform.resources.log_api import LogApiError
 from taxi_platform.resources.postgres import redact
 from taxi_platform.settings import ConfigError
@@ -53,6 +59,8 @@ def _lake(lake: Any) -> str:
     client = lake.get_client()
     try:
         client.head_bucket(Bucket=lake.bucket)
+    except (EndpointConnectionError, ConnectTimeoutError) as exc:
+        raise ConfigError(unreachable_endpoint(client.meta.endpoint_url, exc)) from None
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code in ("404", "NoSuchBucket"):
