@@ -10,7 +10,12 @@ import dagster as dg
 
 from taxi_platform.defs.logs.api_logs import api_logs
 from taxi_platform.defs.logs.checks import api_logs_checks
-from taxi_platform.defs.logs.codec import decode_hour_object, decompress_records, hour_object_key
+from taxi_platform.defs.logs.codec import (
+    decode_hour_object,
+    decompress_records,
+    encode_hour_object,
+    hour_object_key,
+)
 from taxi_platform.defs.logs.landing import api_logs_landing
 from taxi_platform.defs.logs.layout import batch_id_of, landing_key
 from taxi_platform_dev.domains.logs.simulator import LogApiSimulator
@@ -33,6 +38,26 @@ def day_prefixes(day: date) -> list[str]:
         f"quarantine/api_logs/{day:%Y/%m/%d}/",
         f"late/api_logs/{day:%Y/%m/%d}/",
     ]
+
+
+def silver_day_prefixes(day: date) -> list[str]:
+    """What landing, bronze and Silver write for `day`, quarantines included."""
+    return [
+        f"landing/api_logs/{day}/",
+        f"logs/{day:%Y/%m/%d}/",
+        f"quarantine/api_logs/{day:%Y/%m/%d}/",
+        f"silver/click_events/event_date={day}/",
+        f"quarantine/click_events/event_date={day}/",
+    ]
+
+
+def other_hours_empty(lake, hour: datetime) -> None:
+    """Empty bronze objects for the other 23 hours of `hour`'s day: Silver's day is complete."""
+    start = day_start(hour.date())
+    for h in range(24):
+        if start + timedelta(hours=h) != hour:
+            key = hour_object_key(start + timedelta(hours=h))
+            lake.put_bytes(key, encode_hour_object([]), "application/gzip")
 
 
 def land_late(lake, simulator: LogApiSimulator, fernet, windows: Iterable[int], at: datetime):

@@ -29,14 +29,13 @@ from taxi_platform.defs.logs.codec import (
     MAX_BIGINT,
     MAX_DEPTH,
     decompress_records,
-    encode_hour_object,
-    hour_object_key,
     record_identity,
 )
 from taxi_platform.defs.logs.layout import landing_key, parse_landing_key
 from taxi_platform.defs.logs.quarantine_check import api_logs_nothing_quarantined
 from taxi_platform.defs.logs.store import read_quarantine
 from taxi_platform_tests.logs.conftest import delete_prefixes
+from taxi_platform_tests.logs.helpers import other_hours_empty, silver_day_prefixes
 from taxi_platform_tests.support import QUIET, checks, materializations
 
 # The hostile-long profile raises max_examples tenfold; the suite scales with it.
@@ -323,20 +322,11 @@ DAY = date(2026, 3, 9)
 
 @pytest.fixture
 def hostile_day(lake):
-    prefixes = [
-        f"landing/api_logs/{DAY}/",
-        f"logs/{DAY:%Y/%m/%d}/",
-        f"quarantine/api_logs/{DAY:%Y/%m/%d}/",
-        f"silver/click_events/event_date={DAY}/",
-        f"quarantine/click_events/event_date={DAY}/",
-    ]
+    prefixes = silver_day_prefixes(DAY)
 
     def clean() -> None:
         delete_prefixes(lake, prefixes)
-        start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
-        for h in range(24):  # the day's other hours exist and are empty
-            if start + timedelta(hours=h) != HOUR:
-                lake.put_bytes(hour_object_key(start + timedelta(hours=h)), encode_hour_object([]))
+        other_hours_empty(lake, HOUR)
 
     yield clean
     delete_prefixes(lake, prefixes)

@@ -35,6 +35,7 @@ from taxi_platform.defs.logs.layout import batch_id_of, landing_key
 from taxi_platform.defs.logs.quarantine_check import api_logs_nothing_quarantined
 from taxi_platform.defs.logs.store import read_quarantine
 from taxi_platform_tests.logs.conftest import delete_prefixes
+from taxi_platform_tests.logs.helpers import other_hours_empty, silver_day_prefixes
 from taxi_platform_tests.support import QUIET, checks, materializations
 
 VIEW = {
@@ -184,25 +185,10 @@ HOUR = datetime(2026, 3, 3, 5, tzinfo=UTC)
 
 @pytest.fixture
 def clean_day(lake):
-    prefixes = [
-        f"landing/api_logs/{DAY}/",
-        f"logs/{DAY:%Y/%m/%d}/",
-        f"quarantine/api_logs/{DAY:%Y/%m/%d}/",
-        f"silver/click_events/event_date={DAY}/",
-        f"quarantine/click_events/event_date={DAY}/",
-    ]
+    prefixes = silver_day_prefixes(DAY)
     delete_prefixes(lake, prefixes)
     yield
     delete_prefixes(lake, prefixes)
-
-
-def other_hours_empty(lake) -> None:
-    """Empty bronze objects for the day's other 23 hours, so Silver's day is complete."""
-    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
-    for h in range(24):
-        if start + timedelta(hours=h) != HOUR:
-            key = hour_object_key(start + timedelta(hours=h))
-            lake.put_bytes(key, encode_hour_object([]), "application/gzip")
 
 
 def land(lake, key: str, payload: bytes, fetched_at: datetime, batch_id: str) -> None:
@@ -271,7 +257,7 @@ def test_poison_records_are_quarantined_and_the_hour_and_day_are_published(
         "p-deep": "deep",
     }
 
-    other_hours_empty(lake)
+    other_hours_empty(lake, HOUR)
     silver = dg.materialize(
         [click_events], resources=resources, partition_key=str(DAY), run_config=QUIET
     )
@@ -289,7 +275,7 @@ def test_silver_sets_aside_unstorable_records_already_in_bronze(resources, lake,
         {**compress_record(SEARCH), "session_id": "old-nul", "clinical_area": "E\x00D"},
     ]
     lake.put_bytes(hour_object_key(HOUR), encode_hour_object(old), "application/gzip")
-    other_hours_empty(lake)
+    other_hours_empty(lake, HOUR)
 
     result = dg.materialize(
         [click_events], resources=resources, partition_key=str(DAY), run_config=QUIET
