@@ -1,18 +1,18 @@
-"""Demo steps of the counters domain: simulated business days, then every counters asset.
+"""The counters domain in the demo: simulated business days, then every counters asset.
 
 The collectors are replayed at simulated times: each day's traffic is written hour by hour
 by the simulator's own writers, and after each hour a real Dagster run of
 `zone_hourly_activity_log` takes the snapshot with `clock_at` set to that hour (25 runs for
 the first day, 24 for each next one, visible in the demo instance). Each day but the last is
 closed at 03:00 the next morning by a real `daily_zone_stats` run at that simulated instant
-(row + lossless reset), before the next day's traffic, as the 03:00 schedule would. The steps
-then take a live snapshot, compute every simulated hour's diff in one single-run backfill,
+(row + lossless reset), before the next day's traffic, as the 03:00 schedule would. The demo
+then takes a live snapshot, computes every simulated hour's diff in one single-run backfill,
 refresh the live view (the last day's counters are "today" in Grafana), and materialize the
 days' rows: the closed days are rebuilt from the reset ledger (a reset never runs twice), the
 last one is closed now. The days are the latest business days that have closed (the last
 partitions of `daily_zone_stats`), so the UI shows recent partitions filled; traffic is
-random seed 0. The
-background simulator that `demo` and `dev` start (`companion.py`) adds live traffic on top.
+random seed 0. The background simulator that `demo` and `dev` start (`companion.py`) adds
+live traffic on top.
 """
 
 from __future__ import annotations
