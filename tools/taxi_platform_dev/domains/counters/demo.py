@@ -7,7 +7,7 @@ the first day, 24 for each next one, visible in the demo instance). Each day but
 closed at 03:00 the next morning by a real `daily_zone_stats` run at that simulated instant
 (row + lossless reset), before the next day's traffic, as the 03:00 schedule would. The demo
 then takes a live snapshot, computes every simulated hour's diff in one single-run backfill,
-refresh the live view (the last day's counters are "today" in Grafana), and materialize the
+refreshes the live view (the last day's counters are "today" in Grafana), and materializes the
 days' rows: the closed days are rebuilt from the reset ledger (a reset never runs twice), the
 last one is closed now. The days are the latest business days that have closed (the last
 partitions of `daily_zone_stats`), so the UI shows recent partitions filled; traffic is
