@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -92,6 +93,33 @@ SETTINGS: dict[str, Setting] = {
         Setting("TAXI_SPARK_INPUT_MODE", None, "`stage` (copy S3 inputs locally) or `s3a`"),
         Setting("TAXI_SPARK_LOG_LEVEL", "WARN", "Spark driver log level (`INFO` to debug a job)"),
         Setting("TAXI_ZONES_URL", None, "TLC zone table CSV (http(s) URL, s3:// URI or path)"),
+        # Cadences: read when the definitions load (schedules and sensors are built from
+        # them), so one code location serves production and a test that needs minutes.
+        Setting(
+            "TAXI_SNAPSHOT_EVERY_MINUTES",
+            "5",
+            "counter snapshots (`zone_hourly_activity_log`) every N minutes (N divides 60)",
+        ),
+        Setting(
+            "TAXI_LIVE_VIEW_EVERY_MINUTES",
+            "5",
+            "Grafana's live tables (`counters_live_view`) every N minutes (N divides 60)",
+        ),
+        Setting(
+            "TAXI_LANDING_EVERY_MINUTES",
+            "3",
+            "log API landing (`api_logs_landing`) every N minutes (N divides 60)",
+        ),
+        Setting(
+            "TAXI_API_LOGS_CRON",
+            "15 * * * *",
+            "cron (UTC) after which `api_logs` builds the hour just closed",
+        ),
+        Setting(
+            "TAXI_AUTOMATION_INTERVAL_SECONDS",
+            "30",
+            "how often each domain's automation sensor evaluates its conditions",
+        ),
     )
 }
 
@@ -142,6 +170,45 @@ def missing_in_aws(environ: dict[str, str] | None = None) -> list[str]:
 def timezone() -> str:
     """Schedules' and the business day's time zone; read when definitions load (not a secret)."""
     return os.environ.get("TAXI_TIMEZONE") or "Asia/Seoul"
+
+
+def _setting(name: str) -> str:
+    return (os.environ.get(name) or "").strip() or str(SETTINGS[name].default)
+
+
+def every_minutes(name: str) -> timedelta:
+    """A cadence of whole minutes dividing an hour (a `*/N` cron), from variable `name`."""
+    value = _setting(name)
+    if not value.isdigit() or int(value) < 1 or 60 % int(value):
+        raise ConfigError(
+            f"{name}={value!r} is not a number of minutes dividing an hour: set it to one of "
+            f"1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60 (default {SETTINGS[name].default})"
+        )
+    return timedelta(minutes=int(value))
+
+
+def api_logs_cron() -> str:
+    """When `api_logs` builds the hour just closed (UTC); read when definitions load."""
+    from dagster._utils.schedules import is_valid_cron_string  # the daemon's own parser
+
+    value = _setting("TAXI_API_LOGS_CRON")
+    if not is_valid_cron_string(value):
+        raise ConfigError(
+            f"TAXI_API_LOGS_CRON={value!r} is not a cron string: set five fields, e.g. "
+            f"{SETTINGS['TAXI_API_LOGS_CRON'].default!r} (the default)"
+        )
+    return value
+
+
+def automation_interval_seconds() -> int:
+    """Seconds between two evaluations of an automation sensor; read when definitions load."""
+    value = _setting("TAXI_AUTOMATION_INTERVAL_SECONDS")
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(
+            f"TAXI_AUTOMATION_INTERVAL_SECONDS={value!r} is not a positive whole number of "
+            f"seconds: set it to e.g. 30 (the default)"
+        )
+    return int(value)
 
 
 def zones_csv_default() -> str:
