@@ -30,7 +30,7 @@ from taxi_platform.defs.clicks.mart_tables import MART_NAMES, MARTS, Mart
 from taxi_platform.defs.logs.partitions import daily_partitions
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource, Range, Replaced
-from taxi_platform.resources.spark import SparkResource
+from taxi_platform.resources.spark import SPARK_POOL, SparkResource
 
 JOB = "gold_marts.py"
 # Eager on the latest day, once Silver's blocking check (all 24 hours present) has passed.
@@ -121,6 +121,7 @@ def compute_marts(
     check_specs=MART_CHECK_SPECS,
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=SPARK_POOL,
 )
 def gold_marts(
     context: dg.AssetExecutionContext,

@@ -23,7 +23,7 @@ from taxi_platform.defs.zones.taxi_zones import taxi_zones
 from taxi_platform.defs.zones.trip_files import TRIPS_PREFIX, select_window, trip_key
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource
-from taxi_platform.resources.spark import SparkResource
+from taxi_platform.resources.spark import SPARK_POOL, SparkResource
 
 JOB = "zone_models.py"
 MODEL_TABLES = ("expected_pickups", "adjacent_zones")
@@ -88,6 +88,7 @@ def run_zone_models(
 
 @dg.multi_asset(
     name="zone_models",
+    pool=SPARK_POOL,
     specs=[
         _spec(
             "expected_pickups",
