@@ -23,8 +23,9 @@ def missed_runs(
 
 
 def every_minutes_cron(cadence: timedelta) -> str:
-    """The cron of a cadence of whole minutes that divides an hour (`*/5 * * * *`)."""
+    """The cron of a cadence of whole minutes that divides an hour (`*/5 * * * *`); an hour is
+    `0 * * * *` (Dagster reads `*/60` as a wider interval than it is)."""
     minutes, remainder = divmod(int(cadence.total_seconds()), 60)
     if remainder or minutes < 1 or 60 % minutes:
         raise ValueError(f"{cadence} is not a whole number of minutes dividing an hour")
-    return "* * * * *" if minutes == 1 else f"*/{minutes} * * * *"
+    return {1: "* * * * *", 60: "0 * * * *"}.get(minutes, f"*/{minutes} * * * *")

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,6 +51,18 @@ def _pattern(regex: str, what: str) -> Check:
     compiled = re.compile(regex)
     fix = f"is not {what}: correct it, or unset it for the default"
     return lambda value: None if compiled.fullmatch(value) else fix
+
+
+def _divides_hour(value: str) -> str | None:
+    if value.isdigit() and int(value) >= 1 and 60 % int(value) == 0:
+        return None
+    return "is not a number of minutes dividing an hour: use a divisor of 60 (e.g. 3, 5, 15)"
+
+
+def _cron(value: str) -> str | None:
+    from dagster._utils.schedules import is_valid_cron_string  # the daemon's own parser
+
+    return None if is_valid_cron_string(value) else "is not a cron string: set five fields"
 
 
 def _postgres_url(value: str) -> str | None:
@@ -244,6 +257,38 @@ SETTINGS: dict[str, Setting] = {
             "branch of `TAXI_GIT_URL` the code links point at",
             check=_pattern(r"[A-Za-z0-9][A-Za-z0-9._/-]*", "a branch name"),
         ),
+        # Cadences: read when the definitions load (schedules and sensors are built from
+        # them), so one code location serves production and a test that needs minutes.
+        Setting(
+            "TAXI_SNAPSHOT_EVERY_MINUTES",
+            "5",
+            "counter snapshots (`zone_hourly_activity_log`) every N minutes (N divides 60)",
+            check=_divides_hour,
+        ),
+        Setting(
+            "TAXI_LIVE_VIEW_EVERY_MINUTES",
+            "5",
+            "Grafana's live tables (`counters_live_view`) every N minutes (N divides 60)",
+            check=_divides_hour,
+        ),
+        Setting(
+            "TAXI_LANDING_EVERY_MINUTES",
+            "3",
+            "log API landing (`api_logs_landing`) every N minutes (N divides 60)",
+            check=_divides_hour,
+        ),
+        Setting(
+            "TAXI_API_LOGS_CRON",
+            "15 * * * *",
+            "cron (UTC) after which `api_logs` builds the hour just closed",
+            check=_cron,
+        ),
+        Setting(
+            "TAXI_AUTOMATION_INTERVAL_SECONDS",
+            "30",
+            "how often each domain's automation sensor evaluates its conditions",
+            check=_pattern(r"[1-9][0-9]*", "a positive whole number of seconds"),
+        ),
     )
 }
 
@@ -326,6 +371,45 @@ def timezone() -> str:
     if problem:
         raise ConfigError(problem)
     return value
+
+
+def _setting(name: str) -> str:
+    return (os.environ.get(name) or "").strip() or str(SETTINGS[name].default)
+
+
+def every_minutes(name: str) -> timedelta:
+    """A cadence of whole minutes dividing an hour (a `*/N` cron), from variable `name`."""
+    value = _setting(name)
+    if not value.isdigit() or int(value) < 1 or 60 % int(value):
+        raise ConfigError(
+            f"{name}={value!r} is not a number of minutes dividing an hour: set it to one of "
+            f"1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60 (default {SETTINGS[name].default})"
+        )
+    return timedelta(minutes=int(value))
+
+
+def api_logs_cron() -> str:
+    """When `api_logs` builds the hour just closed (UTC); read when definitions load."""
+    from dagster._utils.schedules import is_valid_cron_string  # the daemon's own parser
+
+    value = _setting("TAXI_API_LOGS_CRON")
+    if not is_valid_cron_string(value):
+        raise ConfigError(
+            f"TAXI_API_LOGS_CRON={value!r} is not a cron string: set five fields, e.g. "
+            f"{SETTINGS['TAXI_API_LOGS_CRON'].default!r} (the default)"
+        )
+    return value
+
+
+def automation_interval_seconds() -> int:
+    """Seconds between two evaluations of an automation sensor; read when definitions load."""
+    value = _setting("TAXI_AUTOMATION_INTERVAL_SECONDS")
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(
+            f"TAXI_AUTOMATION_INTERVAL_SECONDS={value!r} is not a positive whole number of "
+            f"seconds: set it to e.g. 30 (the default)"
+        )
+    return int(value)
 
 
 def zones_csv_default() -> str:

@@ -93,3 +93,26 @@ def test_definitions_validate_without_any_service(environment):
         env=env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_cadences_come_from_the_environment_and_a_wrong_one_is_named(monkeypatch):
+    from taxi_platform.settings import api_logs_cron, automation_interval_seconds, every_minutes
+
+    for name in ("TAXI_SNAPSHOT_EVERY_MINUTES", "TAXI_API_LOGS_CRON"):
+        monkeypatch.delenv(name, raising=False)
+    assert every_minutes("TAXI_SNAPSHOT_EVERY_MINUTES").total_seconds() == 300
+    assert api_logs_cron() == "15 * * * *"
+    monkeypatch.setenv("TAXI_SNAPSHOT_EVERY_MINUTES", "1")
+    monkeypatch.setenv("TAXI_API_LOGS_CRON", "* * * * *")
+    monkeypatch.setenv("TAXI_AUTOMATION_INTERVAL_SECONDS", "5")
+    assert every_minutes("TAXI_SNAPSHOT_EVERY_MINUTES").total_seconds() == 60
+    assert (api_logs_cron(), automation_interval_seconds()) == ("* * * * *", 5)
+    monkeypatch.setenv("TAXI_SNAPSHOT_EVERY_MINUTES", "7")
+    with pytest.raises(ConfigError, match=r"^TAXI_SNAPSHOT_EVERY_MINUTES='7' is not .* dividing"):
+        every_minutes("TAXI_SNAPSHOT_EVERY_MINUTES")
+    monkeypatch.setenv("TAXI_API_LOGS_CRON", "hourly")
+    with pytest.raises(ConfigError, match=r"^TAXI_API_LOGS_CRON='hourly' is not a cron"):
+        api_logs_cron()
+    monkeypatch.setenv("TAXI_AUTOMATION_INTERVAL_SECONDS", "0")
+    with pytest.raises(ConfigError, match=r"^TAXI_AUTOMATION_INTERVAL_SECONDS='0'"):
+        automation_interval_seconds()

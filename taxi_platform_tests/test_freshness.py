@@ -77,6 +77,7 @@ def test_an_on_time_asset_never_warns_and_a_stopped_one_fails_soon(stack):
 def test_minute_cadences_become_crons_and_others_are_refused():
     assert every_minutes_cron(timedelta(minutes=5)) == "*/5 * * * *"
     assert every_minutes_cron(timedelta(minutes=1)) == "* * * * *"
+    assert every_minutes_cron(timedelta(minutes=60)) == "0 * * * *"
     for wrong in (timedelta(minutes=7), timedelta(seconds=90), timedelta(hours=2)):
         with pytest.raises(ValueError, match="dividing an hour"):
             every_minutes_cron(wrong)

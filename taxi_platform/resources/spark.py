@@ -32,6 +32,10 @@ from taxi_platform.resources.java import resolve_java_home
 from taxi_platform.settings import SPARK_CONF_DIR, SPARK_JOBS_DIR, ConfigError
 
 SPARK_OUTPUT_PREFIX = "tmp/spark"
+# The concurrency pool of every asset that submits a Spark job. The instance limits each pool
+# to one step at a time (`infra/dagster/dagster.yaml`): one job at a time on the cluster, and
+# so one of the COPY loads that follow each job into PostgreSQL.
+SPARK_POOL = "spark"
 INPUT_MODES = ("stage", "s3a")
 LOG_LEVELS = ("OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL")
 DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"

@@ -21,7 +21,7 @@ def repository():
         ("counter_snapshot_every_5_minutes", "*/5 * * * *"),
         ("zone_diff_stats_hourly", "5 * * * *"),
         ("daily_zone_stats_at_0300", "0 3 * * *"),
-        ("counters_live_view_every_minute", "* * * * *"),
+        ("counters_live_view_every_5_minutes", "*/5 * * * *"),
     ],
 )
 def test_schedules_run_in_seoul_and_are_on(repository, name, cron):

@@ -37,9 +37,11 @@ def _stack_command(args: argparse.Namespace) -> int:
 
 
 def _default_signals() -> None:
-    """Run a child with default SIGINT/SIGTERM even when we were started in the background."""
+    """Run a child with default SIGINT/SIGTERM even when we were started in the background,
+    and umask 077: what Dagster writes (compute logs, step outputs) is its owner's only."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.umask(0o077)
 
 
 def _dev_command(args: argparse.Namespace) -> int:

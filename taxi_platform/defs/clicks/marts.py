@@ -32,7 +32,7 @@ from taxi_platform.defs.clicks.mart_tables import MART_NAMES, MARTS, Mart
 from taxi_platform.defs.logs.partitions import daily_partitions, eager_with_late_days
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource, Range, Replaced
-from taxi_platform.resources.spark import SparkResource
+from taxi_platform.resources.spark import SPARK_POOL, SparkResource
 from taxi_platform.table_schemas import table_metadata
 
 JOB = "gold_marts.py"
@@ -125,6 +125,7 @@ def compute_marts(
     check_specs=MART_CHECK_SPECS,
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=SPARK_POOL,
 )
 def gold_marts(
     context: dg.AssetExecutionContext,

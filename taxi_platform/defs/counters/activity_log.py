@@ -1,6 +1,5 @@
-"""`zone_hourly_activity_log`: snapshots of the cumulative per-zone counters, every 5 minutes."""
-
-from datetime import timedelta
+"""`zone_hourly_activity_log`: snapshots of the cumulative per-zone counters, every 5 minutes
+(`TAXI_SNAPSHOT_EVERY_MINUTES`)."""
 
 import dagster as dg
 
@@ -14,9 +13,10 @@ from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.postgres import PostgresResource
 from taxi_platform.resources.reference import ReferenceDataResource
+from taxi_platform.settings import every_minutes
 from taxi_platform.table_schemas import table_metadata
 
-SNAPSHOT_EVERY = timedelta(minutes=5)
+SNAPSHOT_EVERY = every_minutes("TAXI_SNAPSHOT_EVERY_MINUTES")
 
 
 @dg.asset(
@@ -31,7 +31,8 @@ SNAPSHOT_EVERY = timedelta(minutes=5)
         "Cumulative per-zone dispatch (`zone-count-dynamodb`) and pickup "
         "(`pickup-zone-dynamodb-s`) counters since the last reset, one snapshot per run, "
         "appended to `daily_stats_db.zone_hourly_activity_log` keyed by `captured_at` = when "
-        "the scan started (schedule: every 5 minutes). A snapshot is a live reading, so it is "
+        "the scan started (schedule: every 5 minutes, `TAXI_SNAPSHOT_EVERY_MINUTES`). A "
+        "snapshot is a live reading, so it is "
         "not partitioned and cannot be back-filled; a run with config `clock_at` (replays of "
         "simulated traffic) captures at exactly that instant and replaces a snapshot already "
         "taken then. Zone names are checked against the TLC zone table; bad items are left "

@@ -4,6 +4,9 @@ Why on by default: the 03:00 reset is part of the counters' contract; a schedule
 would let them grow for days, and the 5-minute snapshots are what zone_diff_stats needs.
 The hourly diffs run at HH:05, after the HH:00 snapshot (`hourly.GRACE`). Schedules built
 from a partitioned job take their execution time zone from the partitions (TAXI_TIMEZONE).
+Names state the default cadence; `TAXI_SNAPSHOT_EVERY_MINUTES` and
+`TAXI_LIVE_VIEW_EVERY_MINUTES` change the cadence, never the name (a schedule's state on the
+instance is kept by name).
 """
 
 from datetime import timedelta
@@ -57,6 +60,6 @@ SCHEDULES = [
         description="The business day just closed, at 03:00, then the counter reset.",
         default_status=RUNNING,
     ),
-    _every("counters_live_view_every_minute", counters_live_view_job, LIVE_EVERY),
+    _every("counters_live_view_every_5_minutes", counters_live_view_job, LIVE_EVERY),
 ]
 JOBS = [counter_snapshot_job, zone_diff_stats_job, daily_zone_stats_job, counters_live_view_job]

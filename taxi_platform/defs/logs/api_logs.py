@@ -28,8 +28,9 @@ from taxi_platform.defs.logs.store import landing_names, read_landing, write_hou
 from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.log_api import LogApiResource
+from taxi_platform.settings import api_logs_cron
 
-AUTOMATION_CRON = "15 * * * *"
+AUTOMATION_CRON = api_logs_cron()  # TAXI_API_LOGS_CRON, default "15 * * * *"
 
 
 def key_looks_wrong(run: RunOutput) -> bool:

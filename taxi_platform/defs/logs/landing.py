@@ -42,9 +42,11 @@ from taxi_platform.defs.logs.layout import (
 from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.log_api import LogApiResource, LogApiResponse
+from taxi_platform.settings import every_minutes
 
 CURSOR = "cursor_window"
-LANDING_EVERY = timedelta(minutes=3)  # the old log ETL: minutes 0, 3, …, 57
+# The old log ETL: minutes 0, 3, …, 57 (`TAXI_LANDING_EVERY_MINUTES`, default 3).
+LANDING_EVERY = every_minutes("TAXI_LANDING_EVERY_MINUTES")
 
 
 class LandingConfig(dg.Config):

@@ -1,4 +1,5 @@
-"""The landing cadence: every 3 minutes (the old log ETL: minutes 0, 3, …, 57 at second 5).
+"""The landing cadence: every 3 minutes (the old log ETL: minutes 0, 3, …, 57 at second 5;
+`TAXI_LANDING_EVERY_MINUTES`).
 
 Cron has no seconds, so the schedule fires at second 0 and the run itself waits until
 `fetch_second` (run config, 5) of the minute: just after the source refreshes. On by

@@ -23,7 +23,7 @@ from taxi_platform.defs.zones.taxi_trips import partition_of_month
 from taxi_platform.defs.zones.trip_files import TRIPS_PREFIX, select_window, trip_key
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource
-from taxi_platform.resources.spark import SparkResource
+from taxi_platform.resources.spark import SPARK_POOL, SparkResource
 from taxi_platform.table_schemas import table_metadata
 
 JOB = "zone_models.py"
@@ -112,6 +112,7 @@ def run_zone_models(
 
 @dg.multi_asset(
     name="zone_models",
+    pool=SPARK_POOL,
     specs=[
         _spec(
             "expected_pickups",

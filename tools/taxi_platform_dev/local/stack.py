@@ -148,7 +148,11 @@ class Stack:
 
     def _up_dagster_home(self) -> None:
         home = self.home / "dagster_home"
-        home.mkdir(parents=True, exist_ok=True)
+        # Owner-only: compute logs (storage/) may show what a step printed; Dagster has no
+        # setting for their file modes (infra/dagster/dagster.yaml).
+        for folder in (home, home / "storage"):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)
         shutil.copyfile(INFRA_DIR / "dagster" / "dagster.yaml", home / "dagster.yaml")
 
     def down(self) -> list[str]:
