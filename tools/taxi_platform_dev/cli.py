@@ -54,9 +54,10 @@ def _dev_command(args: argparse.Namespace) -> int:
     env = {**os.environ, **stack.env()}
     print(grafana_hint(env["TAXI_BI_READER_URL"], stack.home / "grafana"))
     print(f"Dagster UI on http://127.0.0.1:{args.port} — Ctrl+C stops Dagster and the stack")
+    # This interpreter's Dagster, whether or not its virtualenv's bin/ is on PATH.
     dagster = subprocess.Popen(
         [
-            *("dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml")),
+            *(sys.executable, "-m", "dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml")),
             *("-h", "127.0.0.1", "-p", str(args.port)),
         ],
         env=env,
