@@ -26,10 +26,12 @@ def external_asset(
     metadata: Mapping[str, Any] | None = None,
 ) -> dg.AssetSpec:
     """An `AssetSpec` of `domain`, tier 1; its code reference is the line that declares it."""
-    caller = inspect.stack()[1]
+    caller = inspect.currentframe().f_back  # not inspect.stack(): it reads every frame's source
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.BetaWarning)  # code references: beta in 1.13
-        reference = dg.LocalFileCodeReference(file_path=caller.filename, line_number=caller.lineno)
+        reference = dg.LocalFileCodeReference(
+            file_path=caller.f_code.co_filename, line_number=caller.f_lineno
+        )
         code = dg.CodeReferencesMetadataValue(code_references=[reference])
     return dg.AssetSpec(
         dg.AssetKey(list(key)),

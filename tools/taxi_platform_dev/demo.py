@@ -18,6 +18,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import dagster as dg
 
@@ -147,8 +148,9 @@ def _print_table(rows: list[tuple]) -> None:
         print(line.format(*row))
 
 
-# How far back "recent" reaches when the demo reports partitions filled, by partition size.
-RECENT = {"hourly": 7 * 24, "daily": 7, "monthly": 2}
+# How far back "recent" reaches when the demo reports partitions filled: a week of hours or
+# days, or the last two partitions when one partition is longer than that (months).
+RECENT = timedelta(days=7)
 
 
 def recent_fill(graph, instance: dg.DagsterInstance) -> list[tuple[str, int, int]]:
@@ -159,9 +161,9 @@ def recent_fill(graph, instance: dg.DagsterInstance) -> list[tuple[str, int, int
         node = graph.get(key)
         if not (node.is_materializable and node.is_partitioned):
             continue
-        cron = getattr(node.partitions_def, "cron_schedule", "")
-        size = "hourly" if cron.startswith("0 * ") else "monthly" if " 1 * *" in cron else "daily"
-        recent = node.partitions_def.get_partition_keys()[-RECENT[size] :]
+        keys = node.partitions_def.get_partition_keys()
+        window = node.partitions_def.time_window_for_partition_key(keys[-1])
+        recent = keys[-max(2, RECENT // (window.end - window.start)) :]
         done = instance.get_materialized_partitions(key) & set(recent)
         rows.append((key.to_user_string(), len(done), len(recent)))
     return rows
