@@ -6,9 +6,9 @@ real Dagster runs (`clock_at` replays) snapshot, diff, close and reset business 
 today, so panels anchored on "today", "yesterday" or "the latest week" all have rows:
 - business day T-8 (the previous week of the weekly view): closed by `daily_zone_stats`;
 - T-2 and T-1: traffic hour by hour with a snapshot at each hour from the last hours of
-  T-2 on (the day before yesterday needs some hours, yesterday all 24), both days closed,
-  then those hours of `zone_diff_stats` in one single-run backfill;
-- today: traffic up to now, a snapshot now, the fleet (some taxis unassigned), the live view.
+  T-2 on (the day before yesterday needs some hours, yesterday all 24), both days closed;
+- today: traffic and a snapshot each hour up to now, a snapshot now, the fleet (some taxis
+  unassigned), the live view; `zone_diff_stats` runs up to the last closed hour.
 Fewer days or zones would not exercise more: every run costs about half a second.
 `taxi_zones` is materialized. The Spark assets are not run (one Spark run alone takes
 20–40 s on two cores, bench/RESULTS.md; their own tests check what they write): their
@@ -90,24 +90,24 @@ def simulate_counters(
         after = business_day_start(day + timedelta(days=1)) + timedelta(seconds=30)
         run([daily_zone_stats], partition_key=day.isoformat(), clock_at=after)
 
-    today = business_day_of(datetime.now(UTC), timezone())
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    today = business_day_of(now, timezone())
     previous_week = today - timedelta(days=PREVIOUS_WEEK_DAY)
     traffic(business_day_start(previous_week), business_day_start(previous_week) + 24 * HOUR)
     close(previous_week)
     yesterday = business_day_start(today - timedelta(days=1))
+    start = business_day_start(today)
     first = yesterday - HOURLY_FROM * HOUR
+    # Snapshots hour by hour up to the current hour, as the hourly schedule leaves them: the
+    # Live dashboard's last 24 hours then hold `zone_diff_stats` rows at any time of day.
+    current = now.replace(minute=0)
     traffic(business_day_start(today - timedelta(days=2)), first)
-    for at in (first + n * HOUR for n in range(HOURLY_FROM + 24)):
-        if at == yesterday:
-            close(today - timedelta(days=2))
+    for at in (first + n * HOUR for n in range((current - first) // HOUR + 1)):
+        if at in (yesterday, start):
+            close(business_day_of(at, timezone()) - timedelta(days=1))
         # A minute after the hour: after the reset that closed the day before.
         run([zone_hourly_activity_log], clock_at=at + timedelta(minutes=1))
-        traffic(at, at + HOUR)
-    close(today - timedelta(days=1))
-    start = business_day_start(today)
-    run([zone_hourly_activity_log], clock_at=start + timedelta(minutes=1))
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
-    traffic(start, now)
+        traffic(at, min(at + HOUR, now))
     fleet = model.assignments(now, taxis=30, unassigned_share=0.1)
     fleet[0] = {TAXI_KEY: fleet[0][TAXI_KEY], "status": "unassigned", "updated_at": now.isoformat()}
     put_assignments(client, fleet, tables.destination)
@@ -116,7 +116,7 @@ def simulate_counters(
         [zone_diff_stats],
         tags={
             "dagster/asset_partition_range_start": hour_key(first),
-            "dagster/asset_partition_range_end": hour_key(start - HOUR),
+            "dagster/asset_partition_range_end": hour_key(current - HOUR),
         },
     )
     run([counters_live_view])
