@@ -163,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
         simulator.add_cli(simulators)
 
     from taxi_platform_dev.bi.cli import add_cli as add_bi_cli
+    from taxi_platform_dev.lake.shell import add_cli as add_sql_cli
+
+    add_sql_cli(sub)
 
     bi = sub.add_parser("bi", help="BI over the marts: the Superset bundle, a local Superset")
     add_bi_cli(bi.add_subparsers(dest="bi_command", required=True))
