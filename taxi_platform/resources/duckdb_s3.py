@@ -38,7 +38,15 @@ def httpfs_extension_path() -> Path:
 def s3_secret_options(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """`CREATE SECRET (TYPE s3, …)` options: region, endpoint and boto3's current credentials."""
     environ = os.environ if environ is None else environ
-    session = boto3.Session(region_name=environ.get("AWS_REGION") or None)
+    # Keys in `environ` win (a stack's environment passed in, not exported); without them,
+    # boto3's own chain (the process's variables, profile, instance role).
+    keys = {
+        "aws_access_key_id": environ.get("AWS_ACCESS_KEY_ID"),
+        "aws_secret_access_key": environ.get("AWS_SECRET_ACCESS_KEY"),
+        "aws_session_token": environ.get("AWS_SESSION_TOKEN") or None,
+    }
+    explicit = keys if keys["aws_access_key_id"] and keys["aws_secret_access_key"] else {}
+    session = boto3.Session(region_name=environ.get("AWS_REGION") or None, **explicit)
     options = {"REGION": session.region_name or "us-east-1"}
     credentials = session.get_credentials()
     if credentials is not None:

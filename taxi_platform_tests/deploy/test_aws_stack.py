@@ -169,7 +169,12 @@ def test_the_stack_creates_the_tables_bucket_database_and_role_of_the_design(dep
     resources = session.client("cloudformation", endpoint_url=endpoint).describe_stack_resources(
         StackName=deployed["name"]
     )["StackResources"]
-    physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in resources}
+    # moto lists the resources it does not model (the Glue database and tables) without ids
+    physical = {
+        r["LogicalResourceId"]: r.get("PhysicalResourceId")
+        for r in resources
+        if "LogicalResourceId" in r
+    }
     [db] = rds.describe_db_instances(DBInstanceIdentifier=physical["Database"])["DBInstances"]
     assert db["Engine"] == "postgres" and db["StorageEncrypted"] is True
     assert db["PubliclyAccessible"] is False

@@ -9,6 +9,7 @@ set binds against the Glue schemas alone.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -40,6 +41,7 @@ from taxi_platform_dev.lake.catalogue import (
     view_columns,
     views,
 )
+from taxi_platform_dev.lake.shell import interactive
 from taxi_platform_tests.clicks.reference_marts import events
 from taxi_platform_tests.deploy.test_aws_stack import template
 from taxi_platform_tests.logs.conftest import delete_prefixes
@@ -221,6 +223,20 @@ def test_sql_command_prints_the_count_of_click_events(lake_data, capsys):
     assert "no_such_table" in capsys.readouterr().err
     assert main(["sql", "-q", "top_documents"]) == 2
     assert "takes 1 parameter(s) (day), got 0" in capsys.readouterr().err
+
+
+def test_interactive_shell_runs_statements_across_lines_and_dot_commands(catalogue, lake_data):
+    want = len(_silver_reference(lake_data))
+    typed = io.StringIO(
+        ".tables\nSELECT count(*) AS n\n  FROM click_events\n WHERE event_date = DATE '"
+        f"{DAY}';\n.queries\n.quit\nSELECT 'not run';\n"
+    )
+    out = io.StringIO()
+    assert interactive(catalogue, typed, out, as_csv=True) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[:3] == ["api_logs", "click_events", "tlc_trips"]
+    assert lines[3:5] == ["n", str(want)]
+    assert sorted(line.split("(")[0] for line in lines[5:]) == sorted(queries())
 
 
 def _glue_tables() -> dict[str, dict]:

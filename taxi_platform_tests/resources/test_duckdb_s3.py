@@ -44,3 +44,13 @@ def test_endpoint_and_credentials_come_from_the_aws_variables(stack_env):
 def test_an_endpoint_that_is_not_a_url_names_the_variable():
     with pytest.raises(ConfigError, match="AWS_ENDPOINT_URL_S3"):
         s3_secret_options({"AWS_ENDPOINT_URL_S3": "not a url", "AWS_REGION": "us-east-1"})
+
+
+def test_keys_in_the_given_environment_win_over_the_process_chain(monkeypatch):
+    """`taxi-platform sql` passes a stack's environment without exporting it."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "process-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "process-secret")
+    given = {"AWS_ACCESS_KEY_ID": "stack-key", "AWS_SECRET_ACCESS_KEY": "stack-secret"}
+    options = s3_secret_options({**given, "AWS_REGION": "us-east-1"})
+    assert (options["KEY_ID"], options["SECRET"]) == ("stack-key", "stack-secret")
+    assert s3_secret_options({"AWS_REGION": "us-east-1"})["KEY_ID"] == "process-key"

@@ -49,14 +49,16 @@ def render(columns: Sequence[str], rows: Sequence[tuple[Any, ...]], out: TextIO)
 
 
 def _print_result(cursor: duckdb.DuckDBPyConnection, as_csv: bool, out: TextIO) -> None:
-    if cursor.description is None:  # CREATE, SET, …: nothing to show
+    columns = [d[0] for d in cursor.description or []]
+    rows = cursor.fetchall() if columns else []
+    if not rows and columns in ([], ["Success"], ["Count"]):  # SET, CREATE, …: nothing to show
         return
-    columns = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
+    _print_rows(columns, rows, as_csv, out)
+
+
+def _print_rows(columns: list[str], rows: list[tuple], as_csv: bool, out: TextIO) -> None:
     if as_csv:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+        csv.writer(out, lineterminator="\n").writerows([columns, *rows])
     else:
         render(columns, rows, out)
 
@@ -126,10 +128,7 @@ def sql_command(args: argparse.Namespace) -> int:
         except duckdb.Error as exc:
             print(f"Error: {exc}", file=sys.stderr)
             return 1
-        if args.csv:
-            csv.writer(sys.stdout, lineterminator="\n").writerows([columns, *rows])
-        else:
-            render(columns, rows, sys.stdout)
+        _print_rows(columns, rows, args.csv, sys.stdout)
         return 0
     if sys.stdin.isatty():
         print(
