@@ -206,6 +206,7 @@ def test_trip_months_in_both_tlc_shapes(catalogue, lake_data):
 
 
 def test_sql_command_prints_the_count_of_click_events(lake_data, capsys):
+    """With the stack's variables exported (`eval "$(taxi-platform stack env)"`, or AWS)."""
     want = len(_silver_reference(lake_data))
     assert (
         main(
@@ -223,6 +224,18 @@ def test_sql_command_prints_the_count_of_click_events(lake_data, capsys):
     assert "no_such_table" in capsys.readouterr().err
     assert main(["sql", "-q", "top_documents"]) == 2
     assert "takes 1 parameter(s) (day), got 0" in capsys.readouterr().err
+
+
+def test_sql_command_finds_the_running_stack_without_its_variables(
+    stack, lake_data, monkeypatch, capsys
+):
+    """A fresh shell after `taxi-platform stack up` (or `demo --keep`): nothing exported."""
+    for name in [k for k in os.environ if k.startswith(("AWS_", "TAXI_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("TAXI_STACK_HOME", str(stack.home))
+    query = f"SELECT count(*) FROM click_events WHERE event_date = DATE '{DAY}'"
+    assert main(["sql", "--csv", "-c", query]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == str(len(_silver_reference(lake_data)))
 
 
 def test_interactive_shell_runs_statements_across_lines_and_dot_commands(catalogue, lake_data):
