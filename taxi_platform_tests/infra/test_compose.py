@@ -57,6 +57,7 @@ DAGSTER_SERVICES = {"dagster-code", "dagster-webserver", "dagster-daemon"}
 CODE_SERVER = "dagster-code"
 NOT_FOR_THE_CODE_SERVER = {
     "TAXI_BI_READER_URL": "only the BI commands and Superset read it; Grafana gets its parts",
+    "TAXI_SPARK_JARS_DIR": "the image sets it (ENV): its jars come from a Maven build stage",
 }
 IMAGE_PORTS = {"postgres": 5432, "moto": 5000}  # the images' own listening ports
 
