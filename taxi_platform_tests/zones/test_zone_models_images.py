@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -65,13 +66,21 @@ def podman(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 
 
 @pytest.fixture
-def image_cluster(spark_image, stack_env):
-    """(master URL, master JSON status URL, worker names) of containers; removed on exit."""
+def image_cluster(spark_image, stack_env, tmp_path):
+    """(master URL, master JSON status URL, worker names) of containers; removed on exit.
+
+    On the host's network every executor is 127.0.0.1, so Spark reads a shuffle block of the
+    "same host" from its disk: the workers share one scratch folder, as processes of one
+    machine would (compose gives each worker a host name of its own instead)."""
     port, ui = free_port(), free_port()
     prefix = f"taxi-spark-{uuid.uuid4().hex[:6]}"
     names = [f"{prefix}-master", f"{prefix}-worker1", f"{prefix}-worker2"]
     env = {name: stack_env[name] for name in EXECUTOR_VARIABLES}
+    scratch = tmp_path / "spark-local"
+    scratch.mkdir()
+    scratch.chmod(0o1777)  # the image's user `spark`
     base = ["run", "-d", "--rm", "--network", "host", "-e", "SPARK_LOCAL_IP=127.0.0.1"]
+    base += ["-v", f"{scratch}:/opt/spark-local", "-e", "SPARK_LOCAL_DIRS=/opt/spark-local"]
     base += [arg for name in env for arg in ("-e", name)]
     master = f"spark://127.0.0.1:{port}"
     try:
@@ -124,7 +133,12 @@ def test_the_images_materialize_the_zone_models_over_s3a(
     args = ["run", "--rm", "--network", "host"]
     args += [arg for name in env for arg in ("-e", name)]
     result = podman(*args, dagster_image, *command, env=env)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    causes = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if re.search(r"(Exception|Error|Caused by)\b", line) and "\tat " not in line
+    ]
+    assert result.returncode == 0, "\n".join(causes[:40]) + result.stderr[-3000:]
 
     apps = requests.get(status, timeout=5).json()["completedapps"]
     assert [(a["name"], a["cores"]) for a in apps] == [("taxi_platform:zone_models.py", 2)]
