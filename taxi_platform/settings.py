@@ -232,6 +232,11 @@ SETTINGS: dict[str, Setting] = {
             check=_one_of("stage", "s3a"),
         ),
         Setting(
+            "TAXI_SPARK_JARS_DIR",
+            None,
+            "folder of spark/pom.xml's jars for s3a (default: the `spark jars` cache)",
+        ),
+        Setting(
             "TAXI_SPARK_LOG_LEVEL",
             "WARN",
             "Spark driver log level (`INFO` to debug a job)",

@@ -99,3 +99,14 @@ def spark_session(tmp_path_factory: pytest.TempPathFactory):
     session = resource.process_config_and_initialize().spark_session
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_jars_dir() -> Path:
+    """spark/pom.xml's jars, fetched by the project's own command (`taxi-platform spark jars`,
+    mvn into the cache; a no-op when the cache holds them), as a clean CI machine gets them."""
+    from taxi_platform.resources.spark_jars import cache_dir
+    from taxi_platform_dev.cli import main
+
+    assert main(["spark", "jars"]) == 0
+    return cache_dir()

@@ -3,7 +3,10 @@
 # registry is reachable: the base is a Debian bookworm made with debootstrap that looks like
 # python:3.11-slim-bookworm (Python 3.11 as /usr/local/bin/python3, pip), passed as BASE_IMAGE.
 #
-#   infra/images/build.sh [TAG]        # default taxi-platform-dagster:local; prints the size
+#   infra/images/build.sh [TAG [DOCKERFILE CONTEXT]]   # prints the size
+#
+# Default: the Dagster image (taxi-platform-dagster:local, infra/dagster/Dockerfile, the repo);
+# `infra/images/build.sh taxi-platform-spark:local spark/Dockerfile spark` builds the Spark one.
 #
 # Installs podman, runc and debootstrap with apt-get when missing (as root; otherwise says
 # what to install). The base's root file system is cached as a tar file under
@@ -14,6 +17,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 tag=${1:-taxi-platform-dagster:local}
+dockerfile=${2:-$repo/infra/dagster/Dockerfile}
+context=${3:-$repo}
 mirror=${TAXI_IMAGE_MIRROR:-http://deb.debian.org/debian}
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/taxi_platform
 # Bump BASE_RECIPE when the base's recipe below changes: it names the cached tar and the image.
@@ -117,8 +122,7 @@ fi
 
 say "building $tag FROM $base"
 # --network host: the build's apt-get and pip reach the mirrors without a bridge network.
-podman build --network host --build-arg "BASE_IMAGE=$base" \
-  -f "$repo/infra/dagster/Dockerfile" -t "$tag" "$repo"
+podman build --network host --build-arg "BASE_IMAGE=$base" -f "$dockerfile" -t "$tag" "$context"
 
 size=$(podman image inspect --format '{{.Size}}' "$tag")
 say "$tag: $size bytes ($((size / 1000000)) MB) in $((SECONDS - start)) s"

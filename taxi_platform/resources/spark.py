@@ -4,12 +4,14 @@ Why Pipes and spark-submit instead of an in-process session: the same command ru
 in local mode, on a standalone `spark://` cluster or on EMR, and the job reports its
 metadata back to the asset without Dagster living inside the JVM's driver.
 
-Inputs: the pip pyspark has no `s3a` connector, so in `stage` mode (local mode, or a
-cluster on this machine) S3 objects are copied to a local cache and passed as paths; in
-`s3a` mode (a cluster image that carries hadoop-aws) jobs read `s3a://bucket/key` directly,
-and the driver (spark-submit here, client mode) fetches the hadoop-aws matching its Hadoop.
+Inputs: in `stage` mode S3 objects are copied to a local cache and passed as paths; in
+`s3a` mode jobs read `s3a://bucket/key` directly, with the jars of `spark/pom.xml` (hadoop-aws
+and what it needs, fetched beforehand by `taxi-platform spark jars`: resources/spark_jars.py)
+on the class path, so neither the driver nor an executor downloads anything at run time.
 Outputs follow the same switch: a local folder in `stage` mode, `s3a://bucket/tmp/spark/…`
-in `s3a` mode; `read_output` brings a job's Parquet result back as one Arrow table.
+in `s3a` mode, committed by hadoop-aws's magic committer (no rename, i.e. no copy, on S3);
+`read_output` brings a job's Parquet result back as one Arrow table, once its `_SUCCESS`
+marker shows the job committed.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import pyarrow.parquet as pq
 from pydantic import Field
 
 from taxi_platform.resources.java import resolve_java_home
+from taxi_platform.resources.s3a_access import check_s3a_access, s3a_buckets
+from taxi_platform.resources.spark_jars import spark_jars
 from taxi_platform.settings import SPARK_CONF_DIR, SPARK_JOBS_DIR, ConfigError
 
 SPARK_OUTPUT_PREFIX = "tmp/spark"
@@ -61,14 +65,33 @@ def hadoop_version() -> str:
     return found[0]
 
 
+# Parquet writes to s3a:// through hadoop-aws's magic committer: tasks upload their files as
+# pending multipart uploads and the job commit completes them, instead of FileOutputCommitter's
+# renames, which S3 performs as copies. Spark reaches the committer through spark-hadoop-cloud's
+# commit protocol (spark/pom.xml). Failing requests are retried a few times, not for minutes.
+S3A_COMMIT_AND_RETRY = {
+    "spark.hadoop.fs.s3a.committer.name": "magic",
+    "spark.hadoop.fs.s3a.committer.magic.enabled": "true",
+    "spark.sql.sources.commitProtocolClass": (
+        "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol"
+    ),
+    "spark.sql.parquet.output.committer.class": (
+        "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter"
+    ),
+    "spark.hadoop.fs.s3a.attempts.maximum": "3",
+    "spark.hadoop.fs.s3a.retry.limit": "3",
+    "spark.hadoop.fs.s3a.connection.establish.timeout": "5s",
+}
+
+
 def s3a_conf(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Driver settings for `s3a://`: the connector, boto3's credential chain and endpoint."""
+    """Spark settings for `s3a://`: boto3's credential chain and endpoint, the committer."""
     environ = os.environ if environ is None else environ
     conf = {
-        "spark.jars.packages": f"org.apache.hadoop:hadoop-aws:{hadoop_version()}",
         "spark.hadoop.fs.s3a.aws.credentials.provider": (
             "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider"
         ),
+        **S3A_COMMIT_AND_RETRY,
     }
     if environ.get("AWS_REGION"):
         conf["spark.hadoop.fs.s3a.endpoint.region"] = environ["AWS_REGION"]
@@ -77,6 +100,19 @@ def s3a_conf(environ: Mapping[str, str] | None = None) -> dict[str, str]:
         conf["spark.hadoop.fs.s3a.endpoint"] = endpoint
         conf["spark.hadoop.fs.s3a.path.style.access"] = "true"
     return conf
+
+
+def s3a_class_path() -> dict[str, str]:
+    """spark/pom.xml's jars on the driver's and the executors' class path, from their folder.
+
+    Not `--jars`: that would copy the AWS SDK bundle (~700 MB) from the driver to every
+    executor for every job, and loads the connector in a child class loader. A folder absent
+    on a worker is skipped by Java: the Spark image has the same jars in its own jars/."""
+    folder = spark_jars(hadoop_version())[0].parent
+    return {
+        "spark.driver.extraClassPath": f"{folder}/*",
+        "spark.executor.extraClassPath": f"{folder}/*",
+    }
 
 
 def _s3_keys(s3_client: Any, bucket: str, prefix: str) -> list[str]:
@@ -155,11 +191,14 @@ class SparkResource(dg.ConfigurableResource):
         if not uri.startswith("s3a://"):
             return pq.read_table(uri)
         bucket, _, prefix = uri.removeprefix("s3a://").partition("/")
+        keys = _s3_keys(s3_client, bucket, prefix + "/")
+        if f"{prefix}/_SUCCESS" not in keys:  # written last, by the job commit
+            raise RuntimeError(f"{uri} has no _SUCCESS: the Spark job did not commit its output")
         parts = [
             pq.read_table(
                 pa.BufferReader(s3_client.get_object(Bucket=bucket, Key=key)["Body"].read())
             )
-            for key in _s3_keys(s3_client, bucket, prefix + "/")
+            for key in keys
             if key.endswith(".parquet")
         ]
         return pa.concat_tables(parts)
@@ -194,7 +233,7 @@ class SparkResource(dg.ConfigurableResource):
         if not path.exists():
             raise ConfigError(f"Spark job {path} does not exist: jobs live in spark/jobs/")
         conf = {
-            **(s3a_conf() if self.reads_s3a else {}),
+            **(s3a_conf() | s3a_class_path() if self.reads_s3a else {}),
             "spark.driver.memory": self.driver_memory,
             "spark.executor.memory": self.executor_memory,
             "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
@@ -217,6 +256,8 @@ class SparkResource(dg.ConfigurableResource):
     ) -> dg.PipesClientCompletedInvocation:
         """Run a job with spark-submit; its Pipes messages become this step's events."""
         command = self.command(job, args)
+        if self.reads_s3a:
+            check_s3a_access(s3a_buckets(args))
         context.log.info(f"spark-submit {job} on {self.master} (log level {self.log_level})")
         client = dg.PipesSubprocessClient(env={**os.environ, **spark_environment(self.master)})
         with warnings.catch_warnings():

@@ -57,7 +57,10 @@ DAGSTER_SERVICES = {"dagster-code", "dagster-webserver", "dagster-daemon"}
 CODE_SERVER = "dagster-code"
 NOT_FOR_THE_CODE_SERVER = {
     "TAXI_BI_READER_URL": "only the BI commands and Superset read it; Grafana gets its parts",
+    "TAXI_SPARK_JARS_DIR": "the image sets it (ENV): its jars come from a Maven build stage",
 }
+# Host files a service mounts that are the Docker host's, not the repository's.
+HOST_SOCKETS = {"/var/run/docker.sock"}  # the daemon's DockerRunLauncher
 IMAGE_PORTS = {"postgres": 5432, "moto": 5000}  # the images' own listening ports
 
 VARIABLE = re.compile(r"(?<!\$)\$\{(?P<name>\w+)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}")
@@ -289,6 +292,8 @@ def test_bind_mounts_exist_and_named_volumes_are_declared(compose, services):
     for name, service in services.items():
         for volume in service.get("volumes", []):
             source = volume.split(":")[0]
+            if source in HOST_SOCKETS:
+                continue
             if source.startswith((".", "/")):
                 assert (INFRA_DIR / source).exists(), (
                     f"{rel(COMPOSE_FILE)}: {name} mounts {source}, which does not exist "

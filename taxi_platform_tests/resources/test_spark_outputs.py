@@ -41,15 +41,17 @@ def test_s3a_output_is_read_back_and_discarded(lake):
     assert lake.list_keys("tmp/spark/job/run-2/") == []
 
 
-def test_s3a_mode_gives_the_driver_the_matching_connector():
+def test_s3a_mode_gives_the_driver_the_endpoint_committer_and_jars(spark_jars_dir):
     conf = s3a_conf(
         {"AWS_REGION": "ap-northeast-2", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:5000"}
     )
-    assert conf["spark.jars.packages"] == f"org.apache.hadoop:hadoop-aws:{hadoop_version()}"
+    assert "spark.jars.packages" not in conf  # nothing resolved at run time
+    assert conf["spark.hadoop.fs.s3a.committer.name"] == "magic"
     assert conf["spark.hadoop.fs.s3a.endpoint"] == "http://127.0.0.1:5000"
     assert conf["spark.hadoop.fs.s3a.path.style.access"] == "true"
     assert conf["spark.hadoop.fs.s3a.endpoint.region"] == "ap-northeast-2"
     assert "spark.hadoop.fs.s3a.endpoint" not in s3a_conf({})
     command = SparkResource(input_mode="s3a").command("smoke.py")
-    assert f"spark.jars.packages=org.apache.hadoop:hadoop-aws:{hadoop_version()}" in command
-    assert not any("hadoop-aws" in part for part in SparkResource().command("smoke.py"))
+    assert f"spark.driver.extraClassPath={spark_jars_dir}/*" in command
+    assert (spark_jars_dir / f"hadoop-aws-{hadoop_version()}.jar").is_file()
+    assert not any("spark-jars" in part for part in SparkResource().command("smoke.py"))

@@ -121,6 +121,14 @@ def _aws_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _spark_command(args: argparse.Namespace) -> int:
+    from taxi_platform_dev.spark_jars import fetch_jars
+
+    jars = fetch_jars()
+    print(f"{len(jars)} jars in {jars[0].parent}: " + ", ".join(jar.name for jar in jars))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taxi-platform", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -156,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     aws.add_argument("--stack", required=True, help="CloudFormation stack name")
     aws.add_argument("--region", help="the stack's region (default: AWS_REGION)")
     aws.set_defaults(func=_aws_command)
+
+    spark = sub.add_parser("spark", help="the Spark jobs' JVM side")
+    spark.add_argument(
+        "action", choices=["jars"], help="fetch spark/pom.xml's jars with mvn into the cache"
+    )
+    spark.set_defaults(func=_spark_command)
 
     simulate = sub.add_parser("simulate", help="simulators of the company's data sources")
     simulators = simulate.add_subparsers(dest="simulator", required=True)
