@@ -41,6 +41,29 @@ def load_average() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+# The columns both engine benchmarks report after their own (what was run, how big).
+COMPARED = (
+    "plain DuckDB (s)",
+    "asset: engine (s)",
+    "asset: wall (s)",
+    "engine / plain",
+    "asset wall / plain",
+    "Spark asset wall (s)",
+    "Spark / plain",
+)
+
+
+def compared_cells(plain: float, metadata: dict, wall: float, spark_wall: float | None) -> list:
+    """The `COMPARED` cells: the asset's engine time (start + compute, from its metadata) and
+    wall time, and Spark's wall time (None: not run), each also as a ratio to `plain`."""
+    engine = metadata["engine_start_seconds"] + metadata["engine_compute_seconds"]
+    cells = [f"{plain:.2f}", f"{engine:.2f}", f"{wall:.2f}"]
+    cells += [f"{engine / plain:.2f}×", f"{wall / plain:.2f}×"]
+    if spark_wall is None:
+        return [*cells, "–", "–"]
+    return [*cells, f"{spark_wall:.1f}", f"{spark_wall / plain:.0f}×"]
+
+
 def plain_duckdb(model: SqlModel) -> tuple[float, dict[str, pa.Table]]:
     """(seconds, outputs) of the model's SQL on a bare DuckDB connection over the lake."""
     started = time.perf_counter()

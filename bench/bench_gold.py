@@ -23,7 +23,14 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
-from bench_common import bench_stack, load_average, machine, plain_duckdb
+from bench_common import (
+    COMPARED,
+    bench_stack,
+    compared_cells,
+    load_average,
+    machine,
+    plain_duckdb,
+)
 from psycopg import sql
 
 from taxi_platform.defs.clicks.click_events import click_events, day_hours, silver_key
@@ -42,13 +49,7 @@ COLUMNS = (
     "rate",
     "events",
     "Silver run (s)",
-    "plain DuckDB (s)",
-    "asset: engine (s)",
-    "asset: wall (s)",
-    "engine / plain",
-    "asset wall / plain",
-    "Spark asset wall (s)",
-    "Spark / plain",
+    *COMPARED,
     "same rows",
 )
 
@@ -106,23 +107,12 @@ def run_rate(rate: int, spark: bool) -> list[str]:
     computed = {name: tables[name].to_pandas() for name in MART_NAMES}
     wall, metadata = run_marts(resources, "duckdb")
     same = same_rows(gold_db, computed)
-    engine = metadata["engine_start_seconds"] + metadata["engine_compute_seconds"]
-    cells = [
-        f"{rate}×",
-        f"{events:,}",
-        f"{silver:.1f}",
-        f"{plain:.2f}",
-        f"{engine:.2f}",
-        f"{wall:.2f}",
-        f"{engine / plain:.2f}×",
-        f"{wall / plain:.2f}×",
-    ]
+    spark_wall = None
     if spark:
         spark_wall, _ = run_marts(resources, "spark")
         same = same and same_rows(gold_db, computed)
-        cells += [f"{spark_wall:.1f}", f"{spark_wall / plain:.0f}×"]
-    else:
-        cells += ["–", "–"]
+    cells = [f"{rate}×", f"{events:,}", f"{silver:.1f}"]
+    cells += compared_cells(plain, metadata, wall, spark_wall)
     cells.append("yes" if same else "NO")
     return cells
 

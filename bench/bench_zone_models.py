@@ -22,7 +22,14 @@ from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
-from bench_common import bench_stack, load_average, machine, plain_duckdb
+from bench_common import (
+    COMPARED,
+    bench_stack,
+    compared_cells,
+    load_average,
+    machine,
+    plain_duckdb,
+)
 
 from taxi_platform.defs.zones.model_sql import MODEL_TABLES, zone_models_sql
 from taxi_platform.defs.zones.trip_files import trip_key
@@ -37,13 +44,7 @@ COLUMNS = (
     "rate",
     "months",
     "trips",
-    "plain DuckDB (s)",
-    "asset: engine (s)",
-    "asset: wall (s)",
-    "engine / plain",
-    "asset wall / plain",
-    "Spark asset wall (s)",
-    "Spark / plain",
+    *COMPARED,
     "same tables",
 )
 
@@ -110,23 +111,12 @@ def main() -> None:
                 want = rows_of({name: tables[name] for name in MODEL_TABLES})
                 wall, metadata = run_asset(resources, "duckdb", months)
                 same = published(postgres_db) == want
-                engine = metadata["engine_start_seconds"] + metadata["engine_compute_seconds"]
-                cells = [
-                    f"{rate}×",
-                    window,
-                    f"{metadata['input_rows']:,}",
-                    f"{plain:.2f}",
-                    f"{engine:.2f}",
-                    f"{wall:.2f}",
-                    f"{engine / plain:.2f}×",
-                    f"{wall / plain:.2f}×",
-                ]
-                if args.no_spark:
-                    cells += ["–", "–"]
-                else:
+                spark_wall = None
+                if not args.no_spark:
                     spark_wall, _ = run_asset(resources, "spark", months)
                     same = same and published(postgres_db) == want
-                    cells += [f"{spark_wall:.1f}", f"{spark_wall / plain:.0f}×"]
+                cells = [f"{rate}×", window, f"{metadata['input_rows']:,}"]
+                cells += compared_cells(plain, metadata, wall, spark_wall)
                 cells.append("yes" if same else "NO")
                 rows.append("| " + " | ".join(map(str, cells)) + " |")
                 print(rows[-1], flush=True)
