@@ -1,196 +1,135 @@
-"""Benchmark: Silver + Gold for one simulated day, Spark against DuckDB on the same Silver file.
+"""Benchmark (by hand, not a test): the Gold marts on the default engine through the asset,
+against a plain DuckDB script of the same SQL, and Spark for reference.
 
-Run by hand (not a test): `uv run python bench/bench_gold.py [--scales 1 100]`.
-Scale 1 is the seed's rate (100 records per 3-minute window, 48,000 a day); scale 100 is
-100× that (4.8 M). For each scale, on a fresh embedded stack: bronze for the day is written
-from the log API simulator (not timed), then `click_events` and the marts are materialized
-with the real resources (moto S3, PostgreSQL, spark-submit local mode), and DuckDB computes
-the same four marts from the same Silver Parquet file in this process; its rows must equal
-the published ones. Times:
-- Silver: the `click_events` run (read 24 bronze hours, decode, type, dedupe, write Parquet);
-- Spark start: spark-submit wall time − the job's own compute (JVM, driver, session, stop);
-- Spark compute: read Silver + the four marts + silver_counts written as Parquet;
-- load: read the results, checks, delete + COPY of the four tables in one transaction;
-- DuckDB: the four marts from the Silver file (threads = cores, like local[N]).
-Prints a Markdown table; copy it with the machine into bench/RESULTS.md.
+    uv run python bench/bench_gold.py [--rates 1 10] [--no-spark]
+
+Rate 1× is the old log ETL's 100 records per 3-minute window (48,000 a day), 10× ten times
+that. For each rate, on a fresh embedded stack: one UTC day of bronze is written from the log
+API simulator and `click_events` materialized (reported, not compared), then
+- plain DuckDB: the marts' SQL files on a bare DuckDB connection reading the same Silver
+  object from S3 (`bench_common.plain_duckdb`): the baseline;
+- asset, DuckDB: `dg.materialize` of the four marts with the code location's resources
+  (engine `duckdb`): its engine time (from the metadata) and its wall time (Dagster, listing
+  Silver, the blocking checks, delete + COPY of the four tables in one transaction);
+- asset, Spark: the same with engine `spark` (spark-submit `local[N]`, Pipes, staged Silver).
+Every run's published rows must equal the baseline's. Prints a Markdown table.
 """
 
 import argparse
-import os
-import platform
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pandas as pd
+from bench_common import (
+    COMPARED,
+    bench_stack,
+    compared_cells,
+    load_average,
+    machine,
+    plain_duckdb,
+)
 from psycopg import sql
 
 from taxi_platform.defs.clicks.click_events import click_events, day_hours, silver_key
+from taxi_platform.defs.clicks.mart_sql import gold_marts_sql
 from taxi_platform.defs.clicks.mart_tables import MART_NAMES, MARTS
 from taxi_platform.defs.clicks.marts import gold_marts
+from taxi_platform.resources.engine import EngineResource
 from taxi_platform.resources.wiring import build_resources
+from taxi_platform.settings import timezone
 from taxi_platform_dev.domains.clicks.simulated_bronze import write_hours
 from taxi_platform_dev.domains.logs.simulator import LogApiSimulator, SimulatorConfig
-from taxi_platform_dev.local.stack import Stack
 
 DAY = date(2026, 4, 1)
 SEED_RATE = 100  # records per 3-minute window
-DUCKDB_MARTS = {
-    "mart_session_analysis": """
-        SELECT session_id, event_date, count(*) AS click_count,
-               count(DISTINCT CASE WHEN event_kind = 'view' THEN document_id END) AS unique_docs,
-               min(event_ts) AS first_click_ts, max(event_ts) AS last_click_ts,
-               (epoch_us(max(event_ts)) - epoch_us(min(event_ts))) / 1e6 AS session_duration_sec
-        FROM silver GROUP BY session_id, event_date""",
-    "mart_daily_traffic": """
-        WITH hourly AS (
-            SELECT event_date, hour(event_ts) AS hour, count(*) AS events
-            FROM silver GROUP BY event_date, hour(event_ts)),
-        traffic AS (
-            SELECT event_date, sum(events) AS total_events,
-                   first(hour ORDER BY events DESC, hour ASC) AS peak_hour
-            FROM hourly GROUP BY event_date),
-        distinct_counts AS (
-            SELECT event_date, count(DISTINCT session_id) AS unique_sessions,
-                   count(DISTINCT CASE WHEN event_kind = 'view' THEN document_id END)
-                       AS unique_documents
-            FROM silver GROUP BY event_date)
-        SELECT event_date, total_events, unique_sessions, unique_documents, peak_hour
-        FROM traffic JOIN distinct_counts USING (event_date)""",
-    "mart_clinical_areas": """
-        SELECT event_date, clinical_area, count(*) AS search_count,
-               count(DISTINCT session_id) AS unique_sessions
-        FROM silver WHERE event_kind = 'search' AND clinical_area IS NOT NULL
-        GROUP BY event_date, clinical_area""",
-    "mart_popular_documents": """
-        SELECT event_date, document_id,
-               first(title ORDER BY event_ts DESC, title ASC) AS title,
-               count(*) AS view_count, count(DISTINCT session_id) AS unique_sessions
-        FROM silver WHERE event_kind = 'view' GROUP BY event_date, document_id""",
-}
+COLUMNS = (
+    "rate",
+    "events",
+    "Silver run (s)",
+    *COMPARED,
+    "same rows",
+)
 
 
-def duckdb_marts(silver_file: Path) -> tuple[dict[str, pd.DataFrame], float]:
-    """The four marts computed by DuckDB from the Silver file; (frames, seconds)."""
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
-    started = time.perf_counter()
-    connection.execute(f"CREATE VIEW silver AS SELECT * FROM read_parquet('{silver_file}')")
-    frames = {
-        name: connection.sql(query).to_arrow_table().to_pandas()
-        for name, query in DUCKDB_MARTS.items()
-    }
-    return frames, time.perf_counter() - started
+def sorted_frame(frame: pd.DataFrame, key: tuple[str, ...], columns: list[str]) -> pd.DataFrame:
+    frame = frame[columns].sort_values(list(key)).reset_index(drop=True)
+    for column in ("first_click_ts", "last_click_ts"):
+        if column in columns:
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
 
 
-def assert_same_rows(published: dict[str, pd.DataFrame], computed: dict[str, pd.DataFrame]):
+def same_rows(gold_db, computed: dict[str, pd.DataFrame]) -> bool:
     for mart in MARTS:
         columns = [c.name for c in mart.columns]
-        ours, theirs = (
-            frame[columns].sort_values(list(mart.key)).reset_index(drop=True)
-            for frame in (published[mart.name], computed[mart.name])
-        )
-        for column in ("first_click_ts", "last_click_ts"):
-            if column in columns:
-                ours[column] = pd.to_datetime(ours[column], utc=True)
-                theirs[column] = pd.to_datetime(theirs[column], utc=True)
-        pd.testing.assert_frame_equal(ours, theirs, check_dtype=False)
+        query = sql.SQL("SELECT * FROM {} WHERE event_date = %s").format(sql.Identifier(mart.name))
+        ours = sorted_frame(gold_db.fetch_frame(query, [DAY]), mart.key, columns)
+        theirs = sorted_frame(computed[mart.name], mart.key, columns)
+        try:
+            pd.testing.assert_frame_equal(ours, theirs, check_dtype=False, check_exact=True)
+        except AssertionError as exc:
+            print(f"  {mart.name} differs: {str(exc)[:300]}")
+            return False
+    return True
 
 
-def run_scale(scale: int, work: Path) -> dict[str, float]:
-    resources = build_resources("local")
-    live = {key: resources[key].process_config_and_initialize() for key in ("lake", "gold_db")}
-    lake, gold_db = live["lake"], live["gold_db"]
-    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
-    simulator = LogApiSimulator(SimulatorConfig(start=start, records_per_window=SEED_RATE * scale))
-    generated = time.perf_counter()
-    events = sum(write_hours(lake.get_client(), lake.bucket, simulator, day_hours(DAY)).values())
-    print(f"  bronze: {events:,} records in {time.perf_counter() - generated:.0f} s", flush=True)
-
-    started = time.perf_counter()
-    dg.materialize([click_events], partition_key=DAY.isoformat(), resources=resources)
-    silver_seconds = time.perf_counter() - started
+def run_marts(resources: dict, engine: str) -> tuple[float, dict]:
     started = time.perf_counter()
     result = dg.materialize(
         [click_events, gold_marts],
         selection=list(MART_NAMES),
         partition_key=DAY.isoformat(),
-        resources=resources,
+        resources={**resources, "engine": EngineResource(engine=engine)},
     )
-    gold_seconds = time.perf_counter() - started
-    metadata = result.asset_materializations_for_node("gold_marts")[0].metadata
-
-    silver_file = work / f"silver-{scale}.parquet"
-    silver_file.write_bytes(lake.get_bytes(silver_key(DAY)))
-    computed, duckdb_seconds = duckdb_marts(silver_file)
-    published = {
-        name: gold_db.fetch_frame(
-            sql.SQL("SELECT * FROM {} WHERE event_date = %s").format(sql.Identifier(name)), [DAY]
-        )
-        for name in MART_NAMES
-    }
-    assert_same_rows(published, computed)
-    return {
-        "events": events,
-        "silver": silver_seconds,
-        "spark_start": metadata["spark_start_seconds"].value,
-        "spark_compute": metadata["spark_compute_seconds"].value,
-        "load": metadata["load_seconds"].value,
-        "gold": gold_seconds,
-        "duckdb": duckdb_seconds,
-        "sessions": len(published["mart_session_analysis"]),
-    }
+    wall = time.perf_counter() - started
+    metadata = result.asset_materializations_for_node(gold_marts.op.name)[0].metadata
+    return wall, {key: value.value for key, value in metadata.items()}
 
 
-def print_table(rows: dict[int, dict[str, float]]) -> None:
-    print(
-        "| rate | events | sessions | Silver (s) | Spark start (s) | Spark compute (s) "
-        "| load (s) | Gold run (s) | DuckDB (s) | Spark compute / DuckDB | Spark start+compute "
-        "/ DuckDB |"
+def run_rate(rate: int, spark: bool) -> list[str]:
+    resources = build_resources("local")
+    live = {key: resources[key].process_config_and_initialize() for key in ("lake", "gold_db")}
+    lake, gold_db = live["lake"], live["gold_db"]
+    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
+    simulator = LogApiSimulator(SimulatorConfig(start=start, records_per_window=SEED_RATE * rate))
+    events = sum(write_hours(lake.get_client(), lake.bucket, simulator, day_hours(DAY)).values())
+    started = time.perf_counter()
+    dg.materialize([click_events], partition_key=DAY.isoformat(), resources=resources)
+    silver = time.perf_counter() - started
+
+    model = gold_marts_sql(
+        [f"s3://{lake.bucket}/{silver_key(DAY)}"], DAY, DAY + timedelta(days=1), timezone()
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for scale, r in rows.items():
-        spark = r["spark_start"] + r["spark_compute"]
-        print(
-            f"| {scale}× | {r['events']:,} | {r['sessions']:,} | {r['silver']:.1f} "
-            f"| {r['spark_start']:.1f} | {r['spark_compute']:.1f} | {r['load']:.1f} "
-            f"| {r['gold']:.1f} | {r['duckdb']:.2f} | {r['spark_compute'] / r['duckdb']:.1f}× "
-            f"| {spark / r['duckdb']:.1f}× |"
-        )
-
-
-def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+    plain, tables = plain_duckdb(model)
+    computed = {name: tables[name].to_pandas() for name in MART_NAMES}
+    wall, metadata = run_marts(resources, "duckdb")
+    same = same_rows(gold_db, computed)
+    spark_wall = None
+    if spark:
+        spark_wall, _ = run_marts(resources, "spark")
+        same = same and same_rows(gold_db, computed)
+    cells = [f"{rate}×", f"{events:,}", f"{silver:.1f}"]
+    cells += compared_cells(plain, metadata, wall, spark_wall)
+    cells.append("yes" if same else "NO")
+    return cells
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scales", type=int, nargs="+", default=[1, 100])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--no-spark", action="store_true", help="skip the Spark reference")
     args = parser.parse_args()
-    rows = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp) / "stack", say=lambda _m: None)
-        stack.up()
-        os.environ.update(stack.env())
-        try:
-            for scale in args.scales:
-                print(f"scale {scale}× ({SEED_RATE * scale} records per window)", flush=True)
-                rows[scale] = run_scale(scale, Path(tmp))
-        finally:
-            stack.down()
-    print(f"\nMachine: {machine()}, {date.today()}\n")
-    print_table(rows)
+    print(f"machine: {machine()}; load average at start {load_average()}", flush=True)
+    rows = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for rate in args.rates:
+        with tempfile.TemporaryDirectory(prefix="bench_gold_") as tmp, bench_stack(Path(tmp)):
+            rows.append("| " + " | ".join(run_rate(rate, not args.no_spark)) + " |")
+            print(rows[-1], flush=True)
+    print(f"\nload average at the end {load_average()}\n")
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":

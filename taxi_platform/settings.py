@@ -220,9 +220,15 @@ SETTINGS: dict[str, Setting] = {
             ),
         ),
         Setting(
+            "TAXI_ENGINE",
+            None,
+            "engine of the SQL models: `duckdb` (one machine) or `spark` (the cluster)",
+            check=_one_of("duckdb", "spark"),
+        ),
+        Setting(
             "TAXI_TIMEZONE",
             "Asia/Seoul",
-            "schedules and the counters' business day",
+            "schedules, the counters' business day and the marts' peak hour",
             check=_time_zone,
         ),
         Setting(

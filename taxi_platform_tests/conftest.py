@@ -1,4 +1,4 @@
-"""Session fixtures: one real embedded stack (PostgreSQL + moto) and one local Spark per run.
+"""Session fixtures: one real embedded stack (PostgreSQL + moto) per run.
 
 Tests build resources from the stack's environment through the same wiring the code
 location uses (`build_resources`). Never import `taxi_platform.definitions` at a test
@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from taxi_platform.resources.spark import spark_environment
 from taxi_platform.resources.wiring import build_resources
 from taxi_platform.settings import zones_csv_default
 from taxi_platform_dev.local.stack import Stack
@@ -78,27 +77,6 @@ gold_db = _live_resource("gold_db")
 @pytest.fixture(scope="session")
 def zone_csv() -> Path:
     return Path(zones_csv_default())
-
-
-@pytest.fixture(scope="session")
-def spark_session(tmp_path_factory: pytest.TempPathFactory):
-    """In-process local Spark (dagster-pyspark's PySparkResource) for unit tests of transforms."""
-    from dagster_pyspark import PySparkResource
-
-    os.environ.update(spark_environment("local[2]"))
-    resource = PySparkResource(
-        spark_config={
-            "spark.master": "local[2]",
-            "spark.sql.shuffle.partitions": "4",
-            "spark.sql.session.timeZone": "UTC",
-            "spark.ui.enabled": "false",
-            "spark.sql.warehouse.dir": str(tmp_path_factory.mktemp("warehouse")),
-        }
-    )
-    # The session is created when the resource is initialized, not when it is constructed.
-    session = resource.process_config_and_initialize().spark_session
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="session")

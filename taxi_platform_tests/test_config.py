@@ -116,3 +116,15 @@ def test_cadences_come_from_the_environment_and_a_wrong_one_is_named(monkeypatch
     monkeypatch.setenv("TAXI_AUTOMATION_INTERVAL_SECONDS", "0")
     with pytest.raises(ConfigError, match=r"^TAXI_AUTOMATION_INTERVAL_SECONDS='0'"):
         automation_interval_seconds()
+
+
+def test_engine_defaults_per_wiring_and_a_wrong_one_is_named(monkeypatch):
+    monkeypatch.delenv("TAXI_ENGINE", raising=False)
+    assert build_resources("local")["engine"].name == "duckdb"
+    assert build_resources("aws")["engine"].name == "spark"
+    monkeypatch.setenv("TAXI_ENGINE", "Spark")
+    assert build_resources("local")["engine"].process_config_and_initialize().name == "spark"
+    monkeypatch.setenv("TAXI_ENGINE", "presto")
+    wrong = build_resources("aws")["engine"].process_config_and_initialize()
+    with pytest.raises(ConfigError, match=r"^TAXI_ENGINE='presto' is not an engine: use duckdb"):
+        wrong.name  # noqa: B018  (the check runs where the engine is used)

@@ -58,8 +58,8 @@ def test_a_bad_time_zone_stops_the_load_with_one_line_naming_it():
     assert result.returncode != 0
     assert result.stderr.strip().splitlines()[-1] == (
         "taxi_platform.settings.ConfigError: TAXI_TIMEZONE='Mars/Olympus_Mons' is not an IANA "
-        "time zone: use e.g. Asia/Seoul (the default) or UTC — schedules and the counters' "
-        "business day"
+        "time zone: use e.g. Asia/Seoul (the default) or UTC — schedules, the counters' "
+        "business day and the marts' peak hour"
     )
 
 

@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS mart_daily_traffic (
     total_events     integer NOT NULL,
     unique_sessions  integer NOT NULL,
     unique_documents integer NOT NULL,
-    peak_hour        smallint NOT NULL CHECK (peak_hour BETWEEN 0 AND 23)
+    peak_hour        smallint NOT NULL CHECK (peak_hour BETWEEN 0 AND 23) -- hour of day in TAXI_TIMEZONE
 );
 
 CREATE TABLE IF NOT EXISTS mart_clinical_areas (

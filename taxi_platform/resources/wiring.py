@@ -1,7 +1,8 @@
 """Resource wiring chosen by the one switch, `TAXI_PLATFORM_ENV`.
 
 Both environments use the same resource classes; what differs is the defaults (the local
-stack's Spark runs `local[2]` and stages S3 inputs, AWS's cluster reads `s3a://`) and
+stack's SQL models run on DuckDB and its Spark runs `local[2]` and stages S3 inputs; AWS's
+models run on the Spark cluster, which reads `s3a://`) and
 which variables must be set. Values come from `dg.EnvVar`, never from code.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from taxi_platform.resources.dynamodb import DynamoDBResource
+from taxi_platform.resources.engine import EngineResource
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.log_api import LogApiResource
 from taxi_platform.resources.postgres import PostgresResource
@@ -47,6 +49,10 @@ def build_resources(environment: str | None = None) -> dict[str, Any]:
             input_mode=configured("TAXI_SPARK_INPUT_MODE")
             or ("s3a" if environment == "aws" else "stage"),
             log_level=configured("TAXI_SPARK_LOG_LEVEL"),
+        ),
+        # The SQL models: DuckDB on one machine locally and in CI, the Spark cluster on AWS.
+        "engine": EngineResource(
+            engine=configured("TAXI_ENGINE") or ("spark" if environment == "aws" else "duckdb")
         ),
         "log_api": LogApiResource(
             url=configured("TAXI_LOG_API_URL"), fernet_key=configured("TAXI_LOG_FERNET_KEY")

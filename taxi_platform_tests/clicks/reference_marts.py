@@ -1,10 +1,13 @@
 """The four marts computed independently with pandas from the simulator's own raw records
-(never from Silver): the expected answer of the pipeline tests."""
+(never from Silver): the expected answer of the pipeline tests. Days are UTC; the peak hour
+is the hour of day in the business time zone (`TAXI_TIMEZONE`, Asia/Seoul by default)."""
 
 from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
+
+from taxi_platform.settings import timezone
 
 KEYS = {
     "mart_session_analysis": ["session_id", "event_date"],
@@ -38,11 +41,17 @@ def session_analysis(ev: pd.DataFrame) -> pd.DataFrame:
     return _sorted(sessions.reset_index(), "mart_session_analysis")
 
 
-def daily_traffic(ev: pd.DataFrame) -> pd.DataFrame:
-    hourly = ev.groupby(["event_date", ev["ts"].dt.hour.rename("hour")]).size()
+def peak_hours(ev: pd.DataFrame, time_zone: str) -> pd.Series:
+    """Per UTC day: the local hour of day in `time_zone` with the most events, the smallest
+    such hour on ties."""
+    local_hour = ev["ts"].dt.tz_convert(time_zone).dt.hour.rename("hour")
+    hourly = ev.groupby(["event_date", local_hour]).size()
     hourly = hourly.rename("n").reset_index()
     peak = hourly.sort_values(["event_date", "n", "hour"], ascending=[True, False, True])
-    peak = peak.drop_duplicates("event_date").set_index("event_date")["hour"]
+    return peak.drop_duplicates("event_date").set_index("event_date")["hour"]
+
+
+def daily_traffic(ev: pd.DataFrame) -> pd.DataFrame:
     by_day = ev.groupby("event_date")
     daily = pd.DataFrame(
         {
@@ -51,7 +60,7 @@ def daily_traffic(ev: pd.DataFrame) -> pd.DataFrame:
             "unique_documents": ev[ev["document_id"].notna()]
             .groupby("event_date")["document_id"]
             .nunique(),
-            "peak_hour": peak,
+            "peak_hour": peak_hours(ev, timezone()),
         }
     ).fillna({"unique_documents": 0})
     return _sorted(daily.reset_index(names="event_date"), "mart_daily_traffic")

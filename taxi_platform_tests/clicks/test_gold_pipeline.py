@@ -1,13 +1,12 @@
 """click_events + the four marts through `dg.materialize` and the shell, with the real
-resources (moto S3, PostgreSQL `gold`, spark-submit in local mode), against the pandas
-reference computed from the simulator's own records."""
+resources (moto S3, PostgreSQL `gold`, the default engine: DuckDB reading moto's S3), against
+the pandas reference computed from the simulator's own records."""
 
 import os
 from datetime import date, timedelta
 
 import dagster as dg
 import pandas as pd
-import pytest
 
 from taxi_platform.defs.clicks.click_events import (
     HOURS_CHECK,
@@ -22,12 +21,11 @@ from taxi_platform_tests.clicks.conftest import (
     GAP_HOUR,
     GAPPY_DAY,
     WEEK,
+    WEEK_END,
     published,
 )
-from taxi_platform_tests.clicks.reference_marts import events, reference_marts
+from taxi_platform_tests.clicks.reference_marts import events
 from taxi_platform_tests.support import materializations, metadata, shell_materialize
-
-WEEK_END = WEEK[-1] + timedelta(days=1)
 
 
 def assert_marts_equal(got: dict[str, pd.DataFrame], want: dict[str, pd.DataFrame]) -> None:
@@ -40,34 +38,6 @@ def assert_marts_equal(got: dict[str, pd.DataFrame], want: dict[str, pd.DataFram
         pd.testing.assert_frame_equal(
             actual.reset_index(drop=True), expected, check_dtype=False, check_exact=True
         )
-
-
-@pytest.fixture(scope="session")
-def reference(served_records) -> dict[str, pd.DataFrame]:
-    return reference_marts(served_records, WEEK)
-
-
-@pytest.fixture(scope="session")
-def week_run(resources, bronze):
-    """Silver for each day of the week, then the marts for the whole week in ONE run."""
-    instance = dg.DagsterInstance.ephemeral()
-    silver = [
-        dg.materialize(
-            [click_events], partition_key=day.isoformat(), resources=resources, instance=instance
-        )
-        for day in WEEK
-    ]
-    marts = dg.materialize(
-        [click_events, gold_marts],
-        selection=list(MART_NAMES),
-        resources=resources,
-        instance=instance,
-        tags={
-            "dagster/asset_partition_range_start": WEEK[0].isoformat(),
-            "dagster/asset_partition_range_end": WEEK[-1].isoformat(),
-        },
-    )
-    return silver, marts
 
 
 def test_week_backfill_equals_the_reference(week_run, reference, served_records, gold_db):
@@ -89,7 +59,7 @@ def test_week_backfill_equals_the_reference(week_run, reference, served_records,
     assert dropped > 0, "the simulator served no duplicate in the week"
     assert dropped == len(raw[raw.duplicated()].pipe(_of_days, WEEK))
 
-    assert len(marts.get_step_success_events()) == 1  # one Spark run for the week
+    assert len(marts.get_step_success_events()) == 1  # one engine run for the week
     rows = {
         (m.asset_key.to_user_string(), m.partition): m.metadata["dagster/row_count"].value
         for m in marts.asset_materializations_for_node(gold_marts.op.name)
@@ -105,7 +75,8 @@ def test_week_backfill_equals_the_reference(week_run, reference, served_records,
     }
     assert in_run == {name: len(reference[name]) for name in MART_NAMES}
     timings = marts.asset_materializations_for_node(gold_marts.op.name)[0].metadata
-    for key in ("spark_start_seconds", "spark_compute_seconds", "load_seconds"):
+    assert timings["engine"].value == "duckdb"
+    for key in ("engine_start_seconds", "engine_compute_seconds", "load_seconds"):
         assert timings[key].value > 0
     checks = marts.get_asset_check_evaluations()
     assert len(checks) == 10 and all(c.passed for c in checks)

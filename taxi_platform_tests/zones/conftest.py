@@ -1,31 +1,17 @@
-"""Fixtures of the zone-model tests: generated trip months in the lake, the Spark job module,
-and the tables one local-mode materialization publishes (shared by the local and cluster
-tests, so the cluster is compared with local mode without a second local run)."""
-
-import importlib.util
-from types import ModuleType
+"""Fixtures of the zone-model tests: generated trip months in the lake, and the tables one
+materialization on the default engine (DuckDB) publishes (shared by the model, parity and
+cluster tests, so Spark is compared with it without a second DuckDB run)."""
 
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from taxi_platform.settings import SPARK_JOBS_DIR
+from taxi_platform.resources.spark import SPARK_OUTPUT_PREFIX, SparkResource
 from taxi_platform_dev.domains.zones.simulator import generate_month, upload_month
 
 # Two months in two TLC schema variants (2023-01: int64 IDs, lower-case airport_fee).
 MODEL_MONTHS = {"2023-01": (20_000, 1), "2026-09": (25_000, 2)}
-
-
-@pytest.fixture(scope="session")
-def zone_models_job() -> ModuleType:
-    """`spark/jobs/zone_models.py` imported as a module (it is a spark-submit script)."""
-    spec = importlib.util.spec_from_file_location(
-        "zone_models_job", SPARK_JOBS_DIR / "zone_models.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")
@@ -66,8 +52,29 @@ def materialize_models(resources: dict, months: list[str]) -> dg.ExecuteInProces
 
 @pytest.fixture(scope="session")
 def local_run(resources, postgres_db, model_months_in_lake):
-    """One local-mode materialization of taxi_zones + both models over `MODEL_MONTHS`, and
-    the tables it published."""
+    """One materialization of taxi_zones + both models over `MODEL_MONTHS` on the session's
+    wiring (engine: DuckDB), and the tables it published."""
     result = materialize_models(resources, sorted(MODEL_MONTHS))
     assert result.success
     return result, published_tables(postgres_db)
+
+
+def s3a_spark(master: str, tmp_path, **kwargs) -> SparkResource:
+    """Spark in the production path's mode: inputs and outputs through `s3a://` (the jars of
+    `taxi-platform spark jars` on the class path), small memory for a 2-core machine."""
+    return SparkResource(
+        master=master,
+        input_mode="s3a",
+        staging_dir=str(tmp_path / "staging"),
+        driver_memory="1g",
+        executor_memory="768m",
+        shuffle_partitions=4,
+        **kwargs,
+    )
+
+
+def assert_nothing_staged_or_left(tmp_path, lake) -> None:
+    """No input was copied to the driver, and the job's s3a output (with the committer's
+    `__magic` folders) is gone once published."""
+    assert not (tmp_path / "staging" / "staged").exists()
+    assert lake.list_keys(SPARK_OUTPUT_PREFIX + "/") == []

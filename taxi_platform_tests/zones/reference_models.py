@@ -1,10 +1,10 @@
 """An independent pandas computation of the zone models' definitions, written for the tests.
 
-Deliberately shares no code with `spark/jobs/zone_models.py`: it is the issue's definitions
-read again — sequential validity filters (each row counted under the first it fails),
-pickups per (zone, hour) divided by the calendar days of the window, and per pickup zone
-the other zones whose mean travel time is under the threshold (compared exactly, in
-integers: Σ duration < threshold × count).
+Deliberately shares no code with the models' SQL (`taxi_platform/defs/zones/sql/`): it is
+the issue's definitions read again — sequential validity filters (each row counted under
+the first it fails), pickups per (zone, hour) divided by the calendar days of the window,
+and per pickup zone the other zones whose mean travel time is under the threshold
+(compared exactly, in integers: Σ duration < threshold × count).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Poison trip files: a 0-row month, a truncated file, and what the zone models do with the
-months `taxi_trips` rejected (moto S3, the real Dagster instance; one Spark run)."""
+months `taxi_trips` rejected (moto S3, the real Dagster instance; one run of the default engine)."""
 
 import dagster as dg
 import pytest
@@ -113,7 +113,7 @@ def test_a_rejected_month_named_in_the_config_fails_in_one_line(
 def test_the_default_window_leaves_a_rejected_month_out_and_names_it(
     resources, lake, trip_file, zone_csv, model_months_in_lake
 ):
-    # Spark: the default window is every month in the lake minus the rejected one.
+    # The default window is every month in the lake minus the rejected one.
     trip_file(TRUNCATED_MONTH, truncated(zone_csv))
     trip_file(EMPTY_MONTH, parquet_bytes(generate_month(EMPTY_MONTH, 10, 3, zone_csv).slice(0, 0)))
     instance = dg.DagsterInstance.ephemeral()

@@ -1,5 +1,6 @@
-"""The zone models on a real Spark standalone cluster (master + 2 one-core workers from the
-pip pyspark, on 127.0.0.1) give the same tables as local mode; no process outlives the test."""
+"""The zone models on the Spark engine on a real standalone cluster (master + 2 one-core
+workers from the pip pyspark, on 127.0.0.1), over `s3a://` as in production, publish the
+tables of the default engine (DuckDB); no process outlives the test."""
 
 import contextlib
 import os
@@ -14,10 +15,17 @@ import pytest
 import requests
 
 from taxi_platform.defs.zones.zone_models import zone_models
-from taxi_platform.resources.spark import SparkResource, spark_environment
+from taxi_platform.resources.engine import EngineResource
+from taxi_platform.resources.spark import spark_environment
 from taxi_platform_dev.local.processes import free_port, wait_for_port
 from taxi_platform_tests.support import keys_of, metadata
-from taxi_platform_tests.zones.conftest import MODEL_MONTHS, materialize_models, published_tables
+from taxi_platform_tests.zones.conftest import (
+    MODEL_MONTHS,
+    assert_nothing_staged_or_left,
+    materialize_models,
+    published_tables,
+    s3a_spark,
+)
 from taxi_platform_tests.zones.reference_models import reference_models
 from taxi_platform_tests.zones.test_zone_models import assert_equal_to_reference
 
@@ -102,26 +110,22 @@ def standalone_cluster(folder: Path, workers: int = 2) -> Iterator[tuple[str, st
 
 
 @pytest.mark.cluster
-def test_a_standalone_cluster_gives_the_tables_of_local_mode(
-    local_run, resources, postgres_db, model_months_in_lake, tmp_path
+def test_a_standalone_cluster_gives_the_tables_of_duckdb(
+    local_run, resources, lake, postgres_db, model_months_in_lake, spark_jars_dir, tmp_path
 ):
-    local_tables = local_run[1]
+    duckdb_tables = local_run[1]
     postgres_db.execute("DELETE FROM adjacent_zones")
     with standalone_cluster(tmp_path) as (master, status, groups):
-        spark = SparkResource(
-            master=master,
-            staging_dir=str(tmp_path / "staging"),
-            driver_memory="1g",
-            executor_memory="768m",
-            shuffle_partitions=4,
-        )
-        result = materialize_models({**resources, "spark": spark}, sorted(MODEL_MONTHS))
+        spark = s3a_spark(master, tmp_path)
+        cluster = {**resources, "spark": spark, "engine": EngineResource(engine="spark")}
+        result = materialize_models(cluster, sorted(MODEL_MONTHS))
         assert result.success
         cluster_tables = published_tables(postgres_db)
         assert metadata(result, keys_of(zone_models)[0])["spark_master"] == master
         apps = requests.get(status, timeout=5).json()["completedapps"]
-        assert [(a["name"], a["cores"]) for a in apps] == [("taxi_platform:zone_models.py", 2)]
+        assert [(a["name"], a["cores"]) for a in apps] == [("taxi_platform:sql_model.py", 2)]
     assert not any(_group_alive(pgid) for pgid in groups)  # no leftovers
-    assert cluster_tables[1] == local_tables[1]
-    assert cluster_tables[0].equals(local_tables[0])
+    assert_nothing_staged_or_left(tmp_path, lake)
+    assert cluster_tables[1] == duckdb_tables[1]
+    assert cluster_tables[0].equals(duckdb_tables[0])
     assert_equal_to_reference(cluster_tables, reference_models(model_months_in_lake))

@@ -123,7 +123,7 @@ def test_the_images_materialize_the_zone_models_over_s3a(
     assert "-Dspark.worker.cleanup.enabled=true" in options  # worker cleanup on
 
     env = {k: v for k, v in stack_env.items() if k not in ("DAGSTER_HOME", "TAXI_ZONES_URL")}
-    env |= {"TAXI_SPARK_MASTER": master, "TAXI_SPARK_INPUT_MODE": "s3a"}
+    env |= {"TAXI_ENGINE": "spark", "TAXI_SPARK_MASTER": master, "TAXI_SPARK_INPUT_MODE": "s3a"}
     config = {"ops": {zone_models.op.name: {"config": {"months": sorted(MODEL_MONTHS)}}}}
     command = [
         *("dagster", "asset", "materialize", "-m", "taxi_platform.definitions"),
@@ -141,5 +141,5 @@ def test_the_images_materialize_the_zone_models_over_s3a(
     assert result.returncode == 0, "\n".join(causes[:40]) + result.stderr[-3000:]
 
     apps = requests.get(status, timeout=5).json()["completedapps"]
-    assert [(a["name"], a["cores"]) for a in apps] == [("taxi_platform:zone_models.py", 2)]
+    assert [(a["name"], a["cores"]) for a in apps] == [("taxi_platform:sql_model.py", 2)]
     assert_equal_to_reference(published_tables(postgres_db), reference_models(model_months_in_lake))

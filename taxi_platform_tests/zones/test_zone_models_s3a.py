@@ -1,9 +1,8 @@
-"""The production path: `TAXI_SPARK_INPUT_MODE=s3a`. Local Spark and a standalone cluster
-(master + 2 workers from the wheel) read the TLC months from the session's moto S3 and write
-their results back through `s3a://` with hadoop-aws's magic committer, using only the jars
-`taxi-platform spark jars` fetched; the published tables equal the staged path's oracle.
-What goes wrong before a job starts (missing bucket, refused credentials, dead endpoint) is
-one line."""
+"""The production path, `TAXI_SPARK_INPUT_MODE=s3a`, below the models: a job writes through
+`s3a://` with hadoop-aws's magic committer, using only the jars `taxi-platform spark jars`
+fetched, and what goes wrong before a job starts (missing bucket, refused credentials, dead
+endpoint) is one line. The zone models over s3a, on local Spark and on a standalone cluster,
+are `test_engine_parity.py` and `test_zone_models_cluster.py`: equal to DuckDB's tables."""
 
 import json
 import os
@@ -12,17 +11,12 @@ import sys
 
 import dagster as dg
 import pytest
-import requests
 
 from taxi_platform.resources.s3a_access import check_s3a_access
-from taxi_platform.resources.spark import SPARK_OUTPUT_PREFIX, SparkResource
 from taxi_platform.settings import ConfigError
 from taxi_platform_dev.local.processes import free_port, wait_for_port
 from taxi_platform_tests.support import failure_message, metadata
-from taxi_platform_tests.zones.conftest import MODEL_MONTHS, materialize_models, published_tables
-from taxi_platform_tests.zones.reference_models import reference_models
-from taxi_platform_tests.zones.test_zone_models import assert_equal_to_reference
-from taxi_platform_tests.zones.test_zone_models_cluster import standalone_cluster
+from taxi_platform_tests.zones.conftest import s3a_spark
 
 # A job of this test's own (SparkResource.jobs_dir): squares of 1..n, written where told.
 SQUARES_JOB = """
@@ -39,49 +33,6 @@ with open_dagster_pipes() as pipes:
     pipes.report_asset_materialization(metadata={"output": output})
     spark.stop()
 """
-
-
-def s3a_spark(master: str, tmp_path, **kwargs) -> SparkResource:
-    return SparkResource(
-        master=master,
-        input_mode="s3a",
-        staging_dir=str(tmp_path / "staging"),
-        driver_memory="1g",
-        executor_memory="768m",
-        shuffle_partitions=4,
-        **kwargs,
-    )
-
-
-def assert_nothing_staged_or_left(tmp_path, lake) -> None:
-    """No input was copied to the driver, and the job's s3a output (with the committer's
-    `__magic` folders) is gone once published."""
-    assert not (tmp_path / "staging" / "staged").exists()
-    assert lake.list_keys(SPARK_OUTPUT_PREFIX + "/") == []
-
-
-def test_local_spark_over_s3a_equals_the_oracle(
-    resources, lake, postgres_db, model_months_in_lake, spark_jars_dir, tmp_path
-):
-    spark = s3a_spark("local[2]", tmp_path)
-    result = materialize_models({**resources, "spark": spark}, sorted(MODEL_MONTHS))
-    assert result.success, failure_message(result)
-    assert_equal_to_reference(published_tables(postgres_db), reference_models(model_months_in_lake))
-    assert_nothing_staged_or_left(tmp_path, lake)
-
-
-@pytest.mark.cluster
-def test_a_standalone_cluster_over_s3a_equals_the_oracle(
-    resources, lake, postgres_db, model_months_in_lake, spark_jars_dir, tmp_path
-):
-    with standalone_cluster(tmp_path) as (master, status, _groups):
-        spark = s3a_spark(master, tmp_path)
-        result = materialize_models({**resources, "spark": spark}, sorted(MODEL_MONTHS))
-        assert result.success, failure_message(result)
-        apps = requests.get(status, timeout=5).json()["completedapps"]
-        assert [(a["name"], a["cores"]) for a in apps] == [("taxi_platform:zone_models.py", 2)]
-    assert_equal_to_reference(published_tables(postgres_db), reference_models(model_months_in_lake))
-    assert_nothing_staged_or_left(tmp_path, lake)
 
 
 def test_the_magic_committer_writes_the_output(lake, spark_jars_dir, tmp_path):

@@ -2,13 +2,13 @@
 evaluated BEFORE publishing.
 
 Why before: the marts feed dashboards directly, so a wrong number must never be committed.
-The multi-asset evaluates every check on the Spark output of the run's days and publishes
+The multi-asset evaluates every check on the engine's output of the run's days and publishes
 only when all pass; otherwise nothing is written (the dashboards keep the previous,
 consistent rows), the failed checks are recorded with the days and numbers that disagree,
 and the run fails. All checks are blocking. Pure pandas: frames in, problem lines out.
 
 Silver's side of the comparisons is `silver_counts` (per day: events, searches, views),
-plain counts the Spark job takes of its input next to, not through, the mart computations.
+plain counts the model takes of its input next to, not through, the mart computations.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -25,10 +25,10 @@ from taxi_platform.defs.clicks.mart_tables import (
     MARTS,
     POPULAR_DOCUMENTS,
     SESSION_ANALYSIS,
+    SILVER_COUNTS,
     Mart,
 )
 
-SILVER_COUNTS = "silver_counts"
 SHOWN_PROBLEMS = 5
 
 

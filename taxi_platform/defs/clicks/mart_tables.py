@@ -13,9 +13,11 @@ from taxi_platform.defs.clicks.columns import Column
 
 RULES = (
     "Counted from Silver `click_events` (one row per distinct logged event, exact duplicates "
-    "removed). A **click** is any event, search or document view. Days, hours and sessions "
-    "are cut in **UTC**: a session that crosses midnight UTC has one row per `event_date`, "
-    "each counted and timed within its own day. Table `{name}` of database `gold`; each run "
+    "removed). A **click** is any event, search or document view. Days and sessions are cut "
+    "in **UTC**: a session that crosses midnight UTC has one row per `event_date`, each "
+    "counted and timed within its own day; timestamps are stored in UTC. The one hour of day "
+    "a person reads, `peak_hour`, is in the **business time zone** (`TAXI_TIMEZONE`, "
+    "Asia/Seoul by default). Table `{name}` of database `gold`; each run "
     "replaces exactly its days' rows, the four marts in one transaction."
 )
 EVENT_DATE = Column("event_date", "date", "UTC day of the events counted in the row.")
@@ -75,7 +77,8 @@ DAILY_TRAFFIC = Mart(
         Column(
             "peak_hour",
             "smallint",
-            "UTC hour (0–23) with the most events; the earliest such hour on ties.",
+            "Hour of day (0–23) in the business time zone (`TAXI_TIMEZONE`, Asia/Seoul by "
+            "default) with the most events of the UTC day; the smallest such hour on ties.",
         ),
     ),
 )
@@ -112,3 +115,5 @@ POPULAR_DOCUMENTS = Mart(
 )
 MARTS = (SESSION_ANALYSIS, DAILY_TRAFFIC, CLINICAL_AREAS, POPULAR_DOCUMENTS)
 MART_NAMES = tuple(m.name for m in MARTS)
+# Per day: events, searches, views of the input, for the checks (computed beside the marts).
+SILVER_COUNTS = "silver_counts"

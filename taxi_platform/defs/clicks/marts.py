@@ -1,14 +1,15 @@
-"""The four Gold marts: one Spark run over a range of days, checked, then published at once.
+"""The four Gold marts: one engine run over a range of days, checked, then published at once.
 
-Why one multi-asset: one Spark program (`spark/jobs/gold_marts.py`) reads the range's Silver
-once and computes all four marts; they are then published to database `gold` in ONE
+Why one multi-asset: one SQL model (`sql/`, built by `mart_sql.py`) reads the range's Silver
+once and computes all four marts on the engine `TAXI_ENGINE` chooses (DuckDB reading the lake
+directly, or Spark through Pipes); they are then published to database `gold` in ONE
 transaction (delete the range's rows + COPY, per table), so Superset never sees a day's
 traffic beside another run's sessions. Daily partitions with `BackfillPolicy.single_run()`:
-a week's backfill is one Spark run and one transaction, not seven.
+a week's backfill is one engine run and one transaction, not seven.
 
-Order of work: stage Silver → spark-submit (Pipes) → read the Parquet results → evaluate
-the checks (`mart_checks`) → publish only if all pass → metadata with the time split
-(Spark start = submit wall time − the job's own compute time; load = read + check + COPY).
+Order of work: list Silver → run the model → evaluate the checks (`mart_checks`) → publish
+only if all pass → metadata with the time split (engine start: DuckDB's connection, or
+spark-submit's wall time − the job's own compute; engine compute; load = check + COPY).
 """
 
 import time
@@ -22,20 +23,17 @@ from taxi_platform.defs.clicks import DOMAIN
 from taxi_platform.defs.clicks import click_events as silver
 from taxi_platform.defs.clicks.click_events import DAILY_FRESHNESS, silver_prefix
 from taxi_platform.defs.clicks.columns import column_table
-from taxi_platform.defs.clicks.mart_checks import (
-    MART_CHECK_SPECS,
-    SILVER_COUNTS,
-    MartOutputs,
-    evaluate,
-)
-from taxi_platform.defs.clicks.mart_tables import MART_NAMES, MARTS, Mart
+from taxi_platform.defs.clicks.mart_checks import MART_CHECK_SPECS, MartOutputs, evaluate
+from taxi_platform.defs.clicks.mart_sql import gold_marts_sql
+from taxi_platform.defs.clicks.mart_tables import MART_NAMES, MARTS, SILVER_COUNTS, Mart
 from taxi_platform.defs.logs.partitions import daily_partitions, eager_with_late_days
+from taxi_platform.resources.engine import EngineResource
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource, Range, Replaced
 from taxi_platform.resources.spark import SPARK_POOL, SparkResource
+from taxi_platform.settings import timezone
 from taxi_platform.table_schemas import table_metadata
 
-JOB = "gold_marts.py"
 # Eager on the latest day, and on an older day whose Silver late records re-materialized,
 # once Silver's blocking check (all 24 hours present) has passed.
 AUTOMATION = (
@@ -50,7 +48,7 @@ def _spec(mart: Mart) -> dg.AssetSpec:
         deps=[silver.click_events],
         group_name="gold",
         **DOMAIN.attributes("gold", tier=1),
-        kinds={"spark", "postgres"},
+        kinds={"duckdb", "spark", "postgres"},
         description=f"{mart.summary}\n\n{mart.rules}\n\n{column_table(mart.columns)}",
         metadata={
             **table_metadata("gold", mart.name, {c.name: c.description for c in mart.columns}),
@@ -67,8 +65,8 @@ def run_days(context: dg.AssetExecutionContext) -> list[date]:
     return [first + timedelta(days=n) for n in range((end - first).days)]
 
 
-def stage_silver(lake: LakeResource, spark: SparkResource, client, days: list[date]) -> list[str]:
-    """Where Spark reads each day's Silver objects; a day without any is a clear failure."""
+def silver_uris(lake: LakeResource, days: list[date]) -> list[str]:
+    """The Silver objects of each day (s3:// URIs); a day without any is a clear failure."""
     keys = {
         day: [k for k in lake.list_keys(silver_prefix(day)) if k.endswith(".parquet")]
         for day in days
@@ -79,7 +77,7 @@ def stage_silver(lake: LakeResource, spark: SparkResource, client, days: list[da
             f"click_events is not materialized for {', '.join(missing)}: materialize those "
             "partitions first (the marts are computed from Silver)"
         )
-    return [spark.input_uri(client, lake.bucket, key) for found in keys.values() for key in found]
+    return [f"s3://{lake.bucket}/{key}" for found in keys.values() for key in found]
 
 
 def publish(
@@ -88,35 +86,6 @@ def publish(
     """Replace the rows of days [first, end) in every mart, in one transaction."""
     days = Range("event_date", first, end)
     return gold_db.replace_tables({name: (days, tables[name]) for name in MART_NAMES})
-
-
-def compute_marts(
-    context: dg.AssetExecutionContext, lake: LakeResource, spark: SparkResource, days: list[date]
-) -> tuple[dict[str, pa.Table], dict[str, dict], dict[str, float]]:
-    """Stage Silver, run the Spark job, read its results back: (Arrow tables by name, the
-    job's metadata per mart, timings). The job's output folder is removed in any case."""
-    client = lake.get_client()
-    inputs = stage_silver(lake, spark, client, days)
-    output = spark.output_uri(lake.bucket, "gold_marts", context.run.run_id)
-    args = [f"--start={days[0]}", f"--end={days[-1] + timedelta(days=1)}", f"--output={output}"]
-    started = time.monotonic()
-    try:
-        invocation = spark.submit(context, JOB, [*args, *(f"--input={uri}" for uri in inputs)])
-        submitted = time.monotonic()
-        tables = {
-            name: spark.read_output(client, f"{output}/{name}")
-            for name in (*MART_NAMES, SILVER_COUNTS)
-        }
-    finally:
-        spark.discard_output(client, output)
-    job = {r.asset_key.to_user_string(): dict(r.metadata) for r in invocation.get_results()}
-    compute = job[MART_NAMES[0]]["spark_compute_seconds"].value
-    timing = {
-        "spark_submit_seconds": submitted - started,
-        "spark_start_seconds": submitted - started - compute,
-        "read_seconds": time.monotonic() - submitted,
-    }
-    return tables, job, timing
 
 
 @dg.multi_asset(
@@ -130,11 +99,15 @@ def compute_marts(
 def gold_marts(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
+    engine: EngineResource,
     spark: SparkResource,
     gold_db: PostgresResource,
 ):
     days = run_days(context)
-    tables, job, timing = compute_marts(context, lake, spark, days)
+    end = days[-1] + timedelta(days=1)
+    model = gold_marts_sql(silver_uris(lake, days), days[0], end, timezone())
+    run = engine.run(context, model, lake, spark)
+    tables = run.tables
     loading = time.monotonic()
     frames = {name: table.to_pandas() for name, table in tables.items()}
     checks = evaluate(MartOutputs(days, frames))
@@ -143,8 +116,8 @@ def gold_marts(
         yield from checks
         names = ", ".join(f"{c.asset_key.to_user_string()}.{c.check_name}" for c in failed)
         raise dg.Failure(f"not published, blocking checks failed: {names}")
-    loaded = publish(gold_db, tables, days[0], days[-1] + timedelta(days=1))
-    timing["load_seconds"] = timing.pop("read_seconds") + time.monotonic() - loading
+    loaded = publish(gold_db, tables, days[0], end)
+    load_seconds = round(time.monotonic() - loading, 3)
     for name in MART_NAMES:
         deleted, inserted = loaded[name]
         preview = frames[name].head(PREVIEW_ROWS).to_markdown(index=False)
@@ -159,8 +132,8 @@ def gold_marts(
         yield dg.MaterializeResult(
             asset_key=name,
             metadata={
-                **job[name],
-                **{key: round(seconds, 3) for key, seconds in timing.items()},
+                **run.metadata,
+                "load_seconds": load_seconds,
                 "rows_in_run": inserted,
                 "rows_replaced": deleted,
                 "days": f"{days[0]} … {days[-1]} ({len(days)})",

@@ -1,4 +1,4 @@
-"""Zones domain: the TLC zone table and the Spark zone models built on NYC taxi trips."""
+"""Zones domain: the TLC zone table and the zone models (SQL, DuckDB or Spark) on TLC trips."""
 
 from taxi_platform.catalog import Domain
 

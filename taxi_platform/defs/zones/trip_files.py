@@ -4,7 +4,7 @@ Why the schemas live in code: the deployed platform validates files with nothing
 so the published column names and Arrow types (recorded in
 `taxi_platform_tests/data/tlc_yellow_schema.json`, which a test compares with these) are spelled out
 here. TLC changed the types once (2023-02) and added a column once (2025-01); every file is
-one of those three shapes, and the consumers (`taxi_trips`, the Spark job) accept all three.
+one of those three shapes, and the consumers (`taxi_trips`, the zone models' SQL) accept all three.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ class TripFileSummary:
 
     @property
     def accepted(self) -> bool:
-        """The file is one of the published shapes: the Spark job can read it."""
+        """The file is one of the published shapes: the zone models can read it."""
         return self.variant is not None and self.unreadable is None
 
 
@@ -177,7 +177,7 @@ def _summarize(data: bytes, month: str) -> TripFileSummary:
     if "tpep_pickup_datetime" not in schema.names:
         return TripFileSummary(rows, variant, differences, rows, None, None)
     # Reading the column also reads every data page, so a file cut after its footer was
-    # copied is caught here rather than in the Spark job.
+    # copied is caught here rather than in the zone models.
     pickup = parquet.read(columns=["tpep_pickup_datetime"]).column(0).cast(pa.timestamp("us"))
     start, end = month_bounds(month)
     inside = pc.and_(pc.greater_equal(pickup, start), pc.less(pickup, end))

@@ -1,15 +1,17 @@
-"""`expected_pickups` and `adjacent_zones`: the Spark zone models, in database `postgres`.
+"""`expected_pickups` and `adjacent_zones`: the zone models, in database `postgres`.
 
-One Spark program (`spark/jobs/zone_models.py`, through `SparkResource` and Pipes) filters
-the trips and computes both tables from one read; the asset loads its two Parquet results
-with COPY, replacing both tables in one transaction (readers never see one new table beside
-one old), and reports the job's metadata (input rows, rows dropped per filter, output rows,
-Spark time) with the load's.
+One SQL model (`sql/`, built by `model_sql.py`) filters the trips and computes both tables
+from one read, on the engine `TAXI_ENGINE` chooses (`EngineResource`: DuckDB reading the lake
+directly, or Spark through `SparkResource` and Pipes); the asset loads both results with
+COPY, replacing both tables in one transaction (readers never see one new table beside one
+old), and reports the run's metadata (input rows, rows dropped per filter, output rows,
+engine and its time) with the load's.
 """
 
 from collections.abc import Mapping
 
 import dagster as dg
+import pyarrow as pa
 from pydantic import Field
 
 from taxi_platform.defs.zones import DOMAIN, taxi_trips, taxi_zones
@@ -18,21 +20,27 @@ from taxi_platform.defs.zones.model_quality import (
     negative_expectations,
     zones_missing_hours,
 )
+from taxi_platform.defs.zones.model_sql import (
+    FILTER_COUNTS,
+    FILTERS,
+    MODEL_TABLES,
+    filter_counts,
+    zone_models_sql,
+)
 from taxi_platform.defs.zones.reference import UNKNOWN_LOCATION_IDS
 from taxi_platform.defs.zones.taxi_trips import partition_of_month
 from taxi_platform.defs.zones.trip_files import TRIPS_PREFIX, select_window, trip_key
+from taxi_platform.resources.engine import EngineResource
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource
 from taxi_platform.resources.spark import SPARK_POOL, SparkResource
 from taxi_platform.table_schemas import table_metadata
 
-JOB = "zone_models.py"
-MODEL_TABLES = ("expected_pickups", "adjacent_zones")
 WINDOW = (
     "Unpartitioned on purpose: each table is ONE aggregate over a window of months (run "
     "config `months`; default every month whose file is in `raw/nyc_taxi/` and was not "
     "rejected by `taxi_trips`: left-out months are named in the run's metadata), replaced whole. "
-    "So any recompute, one month or ten years, is one Spark run and one table swap, and "
+    "So any recompute, one month or ten years, is one engine run and one table swap, and "
     "`dagster asset materialize --select expected_pickups,adjacent_zones` needs no partition. "
     "Monthly partitions would mark months materialized that the table no longer reflects "
     "after the next window. New months arrive as `taxi_trips` partitions (sensor); the "
@@ -65,7 +73,7 @@ def _spec(name: str, description: str) -> dg.AssetSpec:
         deps=[taxi_trips.taxi_trips],
         group_name="zones",
         **DOMAIN.attributes("gold", tier=1),
-        kinds={"spark", "postgres"},
+        kinds={"duckdb", "spark", "postgres"},
         description=f"{description}\n\n{WINDOW}",
         metadata=table_metadata("postgres", name),
         automation_condition=AUTOMATION,
@@ -94,20 +102,27 @@ def rejected_months(instance: dg.DagsterInstance, months: list[str]) -> dict[str
 
 def run_zone_models(
     context: dg.AssetExecutionContext,
+    engine: EngineResource,
+    lake: LakeResource,
     spark: SparkResource,
     inputs: Mapping[str, str],
-    output: str,
     config: ZoneModelsConfig,
-) -> dict[str, dict]:
-    """Submit the Spark program; its Pipes metadata per asset key (`expected_pickups`, …)."""
-    args = [f"--input={month}={uri}" for month, uri in inputs.items()]
-    args += [
-        f"--output={output}",
-        f"--adjacency-minutes={config.adjacency_minutes}",
-        f"--max-trip-minutes={config.max_trip_minutes}",
-    ]
-    invocation = spark.submit(context, JOB, args)
-    return {r.asset_key.to_user_string(): dict(r.metadata) for r in invocation.get_results()}
+) -> tuple[dict[str, pa.Table], dict]:
+    """Both models over `inputs` (month → s3:// URI) on the chosen engine: their tables and
+    the run's metadata (window, rows per filter, engine and its time)."""
+    model = zone_models_sql(inputs, config.adjacency_minutes, config.max_trip_minutes)
+    run = engine.run(context, model, lake, spark)
+    counts = filter_counts(run.tables[FILTER_COUNTS])
+    context.log.info(f"zone models over {sorted(inputs)}: {counts}")
+    metadata = {
+        "months": dg.MetadataValue.json(sorted(inputs)),
+        "days_in_window": model.params["days_in_window"],
+        "input_rows": sum(counts.values()),
+        "valid_rows": counts["valid"],
+        **{f"dropped_{name}": counts[name] for name in FILTERS},
+        **run.metadata,
+    }
+    return {name: run.tables[name] for name in MODEL_TABLES}, metadata
 
 
 @dg.multi_asset(
@@ -131,10 +146,10 @@ def zone_models(
     context: dg.AssetExecutionContext,
     config: ZoneModelsConfig,
     lake: LakeResource,
+    engine: EngineResource,
     spark: SparkResource,
     postgres_db: PostgresResource,
 ):
-    client = lake.get_client()
     try:
         months = select_window(lake.list_keys(TRIPS_PREFIX), config.months, lake.bucket)
     except ValueError as exc:
@@ -157,18 +172,16 @@ def zone_models(
                 f"every trip month was rejected by taxi_trips ({', '.join(sorted(rejected))}): "
                 "upload valid TLC files and materialize their taxi_trips partitions"
             )
-    inputs = {m: spark.input_uri(client, lake.bucket, trip_key(m)) for m in months}
-    output = spark.output_uri(lake.bucket, "zone_models", context.run.run_id)
-    spark_metadata = run_zone_models(context, spark, inputs, output, config)
-    tables = {name: spark.read_output(client, f"{output}/{name}") for name in MODEL_TABLES}
+    inputs = {m: f"s3://{lake.bucket}/{trip_key(m)}" for m in months}
+    tables, run_metadata = run_zone_models(context, engine, lake, spark, inputs, config)
     loaded = postgres_db.replace_tables({name: ({}, table) for name, table in tables.items()})
-    spark.discard_output(client, output)
     for name in MODEL_TABLES:
         preview = tables[name].slice(0, 10).to_pandas()
         yield dg.MaterializeResult(
             asset_key=name,
             metadata={
-                **spark_metadata[name],
+                **run_metadata,
+                "output_rows": tables[name].num_rows,
                 "window_months": months,
                 "months_left_out": dg.MetadataValue.json(rejected),
                 "dagster/row_count": loaded[name].inserted,

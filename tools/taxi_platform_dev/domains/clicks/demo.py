@@ -5,7 +5,7 @@ are in the lake: the days the logs domain's demo step carried from the log API s
 `api_logs`. When the lake holds no complete day (that step has not run), `prepare` writes one
 itself (the last complete UTC day) from the simulator, at the old log ETL's rate (100 records
 per 3 minutes, 48,000 a day), exactly as bronze lays it out. Silver runs per day; the marts
-take all days in one Spark run.
+take all days in one engine run (DuckDB by default, `TAXI_ENGINE`).
 """
 
 import os
@@ -66,7 +66,7 @@ def prepare_days(days: int) -> None:
 def plan(days: int) -> DemoPlan:
     def marts() -> list[tuple[str, str]]:
         found = demo_days(days)
-        return [(found[0], found[-1])]  # the four marts of every day in one Spark run
+        return [(found[0], found[-1])]  # the four marts of every day in one engine run
 
     return DemoPlan(
         partitions={"click_events": lambda: demo_days(days), MART_NAMES[0]: marts},

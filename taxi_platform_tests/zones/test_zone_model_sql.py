@@ -1,50 +1,45 @@
-"""The Spark job's pure transforms on the in-process session: per-filter counts and both
-models against the independent pandas reference, and the definitions' edge cases."""
+"""The zone models' SQL on DuckDB in this process (local files, no stack): per-filter counts
+and both models against the independent pandas reference, and the definitions' edge cases."""
 
 from datetime import datetime, timedelta
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from taxi_platform.defs.zones.trip_files import days_in_month
+from taxi_platform.defs.zones.model_sql import FILTERS, filter_counts, zone_models_sql
+from taxi_platform.resources.engine import run_duckdb
 from taxi_platform_tests.zones.reference_models import reference_models
 
 
-def _trips(spark, job, tables: dict[str, pa.Table], folder):
-    frames = []
+def _run(tables: dict[str, pa.Table], folder, **options) -> dict[str, pa.Table]:
+    paths = {}
     for month, table in tables.items():
-        path = folder / f"{month}.parquet"
-        pq.write_table(table, path)
-        frames.append(job.read_month(spark, month, str(path)))
-    trips = frames[0]
-    for frame in frames[1:]:
-        trips = trips.unionByName(frame)
-    return trips
+        paths[month] = str(folder / f"{month}.parquet")
+        pq.write_table(table, paths[month])
+    with duckdb.connect() as connection:
+        return run_duckdb(connection, zone_models_sql(paths, **options))
 
 
-def _adjacency(frame) -> dict[int, list[int]]:
-    return {r["zone_id"]: list(r["adjacent_zone_ids"]) for r in frame.collect()}
+def _adjacency(table: pa.Table) -> dict[int, list[int]]:
+    return {r["zone_id"]: r["adjacent_zone_ids"] for r in table.to_pylist()}
 
 
-def test_filters_and_models_match_the_reference(
-    spark_session, zone_models_job, model_tables, tmp_path
-):
-    job = zone_models_job
-    classified = job.classify(_trips(spark_session, job, model_tables, tmp_path)).cache()
+def test_filters_and_models_match_the_reference(model_tables, tmp_path):
+    out = _run(model_tables, tmp_path)
     reference = reference_models(model_tables)
-    counts = job.filter_counts(classified)
+    counts = filter_counts(out["filter_counts"])
     assert counts == {**reference.dropped, "valid": reference.valid_rows}
-    assert all(counts[name] > 0 for name in job.FILTERS)  # every kind of dirt is there
-    valid = job.valid_trips(classified)
-    days = sum(days_in_month(m) for m in model_tables)
-    expected = job.expected_pickups(valid, days).toPandas()
+    assert all(counts[name] > 0 for name in FILTERS)  # every kind of dirt is there
+    expected = out["expected_pickups"].to_pandas()
     expected = expected.sort_values(["pickup_zone_id", "pickup_hour"], ignore_index=True)
     want = reference.expected[expected.columns]
     assert expected.astype(want.dtypes).equals(want)
-    assert _adjacency(job.adjacent_zones(valid)) == reference.adjacency
+    assert _adjacency(out["adjacent_zones"]) == reference.adjacency
     wider = reference_models(model_tables, adjacency_minutes=8.0)
-    assert _adjacency(job.adjacent_zones(valid, 8.0)) == wider.adjacency != reference.adjacency
+    eight = _run(model_tables, tmp_path, adjacency_minutes=8.0)["adjacent_zones"]
+    assert _adjacency(eight) == wider.adjacency != reference.adjacency
 
 
 def _crafted(rows: list[tuple]) -> pa.Table:
@@ -68,7 +63,7 @@ def _crafted(rows: list[tuple]) -> pa.Table:
 
 
 @pytest.fixture
-def crafted(spark_session, zone_models_job, tmp_path):
+def crafted(tmp_path) -> dict[str, pa.Table]:
     at = datetime(2026, 9, 14, 7, 30)
     rows = [
         (at, 5.0, 1, 2, 10.0),  # 1 → 2 averages exactly 5 minutes: not adjacent
@@ -84,14 +79,11 @@ def crafted(spark_session, zone_models_job, tmp_path):
         (at, 181.0, 3, 1, 10.0),  # over 3 hours
         (at, 2.0, 3, 264, 10.0),  # Unknown zone
     ]
-    job = zone_models_job
-    trips = _trips(spark_session, job, {"2026-09": _crafted(rows)}, tmp_path)
-    return job, job.classify(trips).cache()
+    return _run({"2026-09": _crafted(rows)}, tmp_path)
 
 
 def test_edge_cases_of_the_definitions(crafted):
-    job, classified = crafted
-    assert job.filter_counts(classified) == {
+    assert filter_counts(crafted["filter_counts"]) == {
         "pickup_outside_month": 2,
         "dropoff_not_after_pickup": 1,
         "duration_over_max": 1,
@@ -99,11 +91,10 @@ def test_edge_cases_of_the_definitions(crafted):
         "invalid_zone_id": 1,
         "valid": 6,
     }
-    valid = job.valid_trips(classified)
-    assert _adjacency(job.adjacent_zones(valid)) == {1: [3], 2: [1]}
+    assert _adjacency(crafted["adjacent_zones"]) == {1: [3], 2: [1]}
     expected = {
         (r["pickup_zone_id"], r["pickup_hour"]): r["expected_pickups"]
-        for r in job.expected_pickups(valid, 30).collect()
+        for r in crafted["expected_pickups"].to_pylist()
     }
     assert len(expected) == 48  # zones 1 and 2, every hour
     assert expected[(1, 7)] == 5 / 30 and expected[(2, 23)] == 1 / 30

@@ -1,0 +1,84 @@
+"""What the engine benchmarks share: the machine line, the plain DuckDB baseline, the stack.
+
+The baseline is the same SQL files run by DuckDB alone (`run_duckdb` on a `connect_s3`
+connection: no Dagster, no resources, no load into PostgreSQL), reading the same S3 objects.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from taxi_platform.resources.duckdb_s3 import connect_s3
+from taxi_platform.resources.engine import run_duckdb
+from taxi_platform.sql_models import SqlModel
+from taxi_platform_dev.local.stack import Stack
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"DuckDB {duckdb.__version__}"
+    )
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+# The columns both engine benchmarks report after their own (what was run, how big).
+COMPARED = (
+    "plain DuckDB (s)",
+    "asset: engine (s)",
+    "asset: wall (s)",
+    "engine / plain",
+    "asset wall / plain",
+    "Spark asset wall (s)",
+    "Spark / plain",
+)
+
+
+def compared_cells(plain: float, metadata: dict, wall: float, spark_wall: float | None) -> list:
+    """The `COMPARED` cells: the asset's engine time (start + compute, from its metadata) and
+    wall time, and Spark's wall time (None: not run), each also as a ratio to `plain`."""
+    engine = metadata["engine_start_seconds"] + metadata["engine_compute_seconds"]
+    cells = [f"{plain:.2f}", f"{engine:.2f}", f"{wall:.2f}"]
+    cells += [f"{engine / plain:.2f}×", f"{wall / plain:.2f}×"]
+    if spark_wall is None:
+        return [*cells, "–", "–"]
+    return [*cells, f"{spark_wall:.1f}", f"{spark_wall / plain:.0f}×"]
+
+
+def plain_duckdb(model: SqlModel) -> tuple[float, dict[str, pa.Table]]:
+    """(seconds, outputs) of the model's SQL on a bare DuckDB connection over the lake."""
+    started = time.perf_counter()
+    with connect_s3() as connection:
+        tables = run_duckdb(connection, model)
+    return time.perf_counter() - started, tables
+
+
+@contextmanager
+def bench_stack(folder: Path) -> Iterator[Stack]:
+    """A fresh embedded stack whose settings this process uses; stopped at the end."""
+    stack = Stack(folder / "stack", say=lambda _m: None)
+    stack.up()
+    os.environ.update(stack.env())
+    try:
+        yield stack
+    finally:
+        stack.down()
