@@ -21,9 +21,15 @@ from taxi_platform.settings import REPO_ROOT, check_settings
 # with one line per variable naming it and the fix.
 check_settings()
 
-# Steps run in processes forked from a server that has already imported Dagster, so a step
-# does not pay for a fresh interpreter.
-STEP_EXECUTOR = dg.multiprocess_executor.configured({"start_method": {"forkserver": {}}})
+# Steps run one after another inside the run's own process, which has already imported the
+# code location: a step starts in milliseconds. A multiprocess executor paid 3-4 s per step to
+# start a worker and 2-4 s more to import the code location again, for steps whose own work
+# is 0.1-0.3 s (bench/bench_shell_partition.py; even a forkserver that preloads the code
+# location left a shell partition at twice its in-process time). Nothing is lost: the heavy
+# steps run outside the run's process anyway (Spark through spark-submit and Pipes),
+# PostgreSQL work is I/O, the 2-core machines gain nothing from parallel light steps, and the
+# instance's pools (`spark`) still bound them across runs.
+STEP_EXECUTOR = dg.in_process_executor
 
 
 def with_code_references(defs: dg.Definitions) -> dg.Definitions:
