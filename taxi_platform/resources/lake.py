@@ -34,7 +34,9 @@ class LakeResource(dg.ConfigurableResource):
         """One boto3 client per resource instance: building one costs ~0.2 s, as much as a
         dozen small requests (a Silver day reads 24 objects). boto3 clients are thread-safe."""
         if self._client is None:
-            self._client = boto3.client(
+            # A session of its own: boto3's default session caches the credentials it found
+            # first, and the lake must use the ones of its own environment.
+            self._client = boto3.session.Session().client(
                 "s3",
                 region_name=self.region_name,
                 endpoint_url=self.endpoint_url,
