@@ -20,6 +20,7 @@ result is provably the standard library's, and the standard library handles the 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -27,9 +28,11 @@ import orjson
 
 _STDLIB_CANONICAL = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
 _SORT_KEYS = orjson.OPT_SORT_KEYS
-# The scans below look at a "shape" of the text, one byte per byte: digits become "0", JSON's
-# structural characters and whitespace "s", "-", "." and "e" stay, anything else is "x".
-# Then plain substring searches (fast, unlike regular expressions over megabytes) find:
+# Numbers orjson would read as floats although `json` reads exact integers (beyond 64 bits):
+# 20 digits, or "-" and 19, right after a structural character or whitespace. Found in a
+# "shape" of the document, one byte per byte (digits "0", JSON's structural characters and
+# whitespace "s", "-", "." and "e" as they are, anything else "x"), by plain substring
+# searches: a regular expression that starts with a character class is slow over megabytes.
 _SHAPE = bytes(
     ord("0")
     if chr(c).isdigit() and c < 128
@@ -40,14 +43,19 @@ _SHAPE = bytes(
     else ord("x")
     for c in range(256)
 )
-# - numbers orjson would read as floats although `json` reads exact integers (beyond 64
-#   bits): 20 digits, or "-" and 19, right after a structural character or whitespace;
 _WIDE_INTEGERS = (b"s" + b"0" * 20, b"s-" + b"0" * 19)
+# Inside a string ("id: 123…") they only make that payload be parsed twice.
 _BARE_WIDE_INTEGERS = tuple(needle[1:] for needle in _WIDE_INTEGERS)  # a document that is one
-# - floats orjson writes differently: "1e-7" / "1.5e-7" (one exponent digit), "0.00001".
-_SMALL_FLOATS = (b"0e-0s", b"s0.0000", b"s-0.0000")
-# Either may also appear inside a string ("a, 1e-5, b"): that payload is then merely parsed
-# twice, that line written twice.
+# Floats orjson writes differently: "1e-7" / "1.5e-7" (one exponent digit; in orjson's compact
+# output a number ends at ",", "]" or "}") and "0.00001". Searched in the text itself: both
+# start with a fixed string, which the regular expression engine finds quickly. Inside a
+# string they only make that line be written twice.
+_SHORT_EXPONENT = re.compile(rb"e-\d[,\]}]")
+_SMALL_DECIMAL = b"0.0000"
+
+
+def _small_floats(text: bytes) -> bool:
+    return _SMALL_DECIMAL in text or _SHORT_EXPONENT.search(text) is not None
 
 
 def _has(shape: bytes, needles: tuple[bytes, ...]) -> bool:
@@ -80,7 +88,7 @@ def canonical_lines(records: Iterable[Mapping[str, Any]]) -> list[bytes]:
     # One scan of all lines together; a line is looked at again only for what was found.
     # Non-ASCII text is common (about 1 % of the simulator's records); small floats are rare.
     text = b"\n".join(lines)
-    small_floats = _has(text.translate(_SHAPE), _SMALL_FLOATS)
+    small_floats = _small_floats(text)
     if small_floats or not text.isascii() or b"\x7f" in text:
         lines = [
             _stdlib_line(record) if _differs(line, small_floats) else line
@@ -93,7 +101,7 @@ def _differs(line: bytes, small_floats: bool) -> bool:
     """Whether orjson's `line` may not be the standard library's (module docstring)."""
     if not line.isascii() or b"\x7f" in line:
         return True
-    return small_floats and _has(line.translate(_SHAPE), _SMALL_FLOATS)
+    return small_floats and _small_floats(line)
 
 
 def _line(record: Mapping[str, Any]) -> bytes:
