@@ -1,17 +1,14 @@
-"""Benchmark: cold start of the embedded stack, and `dagster asset materialize` of one asset.
+"""Benchmark: cold start of the embedded stack.
 
 Run by hand (not a test): `uv run python bench/bench_stack.py [--repeat 5]`.
 Prints a Markdown table of medians; copy it into bench/RESULTS.md with the machine.
 Cold start = a new stack folder each time (initdb + roles + DDL + moto + bucket/tables),
-measured until `up()` returns (every service answering). The materialize time is the wall
-time of the CLI users and CI run, against an already running stack, for `taxi_zones`.
+measured until `up()` returns (every service answering). One materialization from the shell
+is measured, against the same run in process, by bench_shell_partition.py.
 """
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,31 +28,12 @@ def cold_start(repeat: int) -> list[float]:
     return times
 
 
-def materialize(repeat: int) -> list[float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp) / "stack", say=lambda _m: None)
-        stack.up()
-        env = {**os.environ, **stack.env()}
-        command = [sys.executable, "-m", "dagster", "asset", "materialize"]
-        command += ["-m", "taxi_platform.definitions", "--select", "taxi_zones"]
-        times = []
-        try:
-            for _ in range(repeat):
-                started = time.perf_counter()
-                subprocess.run(command, env=env, check=True, capture_output=True)
-                times.append(time.perf_counter() - started)
-        finally:
-            stack.down()
-    return times
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     rows = [
         ("embedded stack cold start (s to ready)", cold_start(args.repeat)),
-        ("dagster asset materialize taxi_zones (s)", materialize(args.repeat)),
     ]
     print(f"| measure | median of {args.repeat} | min | max |")
     print("|---|---|---|---|")

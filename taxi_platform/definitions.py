@@ -21,9 +21,17 @@ from taxi_platform.settings import REPO_ROOT, check_settings
 # with one line per variable naming it and the fix.
 check_settings()
 
-# Steps run in processes forked from a server that has already imported Dagster, so a step
-# does not pay for a fresh interpreter.
-STEP_EXECUTOR = dg.multiprocess_executor.configured({"start_method": {"forkserver": {}}})
+# Steps run one after another inside the run's own process, which has already imported the
+# code location: a step starts in milliseconds. The forkserver executor used before paid 3-4 s
+# per step to start a worker and 2-4 s more to import the code location again, for steps whose
+# own work is 0.1-0.3 s: one `daily_zone_stats` partition took 24.8 s from the shell against
+# 6.6 s in process, and 13.4 s with the code location preloaded into the forkserver (issue 15;
+# today's figures: bench/bench_shell_partition.py). Nothing is lost: the heavy steps run
+# outside the run's process anyway (Spark through spark-submit and Pipes), PostgreSQL work is
+# I/O, 2-core machines gain little from parallel light steps, and the instance's pools
+# (`spark`) still bound steps across runs. What changes: a step that kills the process (out of
+# memory) ends its whole run, which the instance's run_retries then re-runs.
+STEP_EXECUTOR = dg.in_process_executor
 
 
 def with_code_references(defs: dg.Definitions) -> dg.Definitions:

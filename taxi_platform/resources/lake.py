@@ -1,25 +1,32 @@
-"""The object store: dagster-aws `S3Resource` plus the lake's bucket name.
+"""The object store: a boto3 S3 client plus the lake's bucket name.
 
 Endpoint and credentials come from boto3's standard variables (`AWS_ENDPOINT_URL_S3`,
-…), so the same resource reaches moto locally and S3 on AWS.
+…), so the same resource reaches moto locally and S3 on AWS. A thin boto3 wrapper rather
+than dagster-aws's `S3Resource`: importing `dagster_aws` also imports Dagster's test
+utilities (through its Secrets Manager component), which cost every process that loads the
+code location more than a second.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import dagster as dg
+from botocore.config import Config
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, NoCredentialsError
-from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
 from taxi_platform.settings import ConfigError
 
 
-class LakeResource(S3Resource):
+class LakeResource(dg.ConfigurableResource):
     """S3 client factory for the lake bucket (`TAXI_LAKE_BUCKET`)."""
 
     bucket: str = "taxi-platform-lake"
+    region_name: str | None = None
+    endpoint_url: str | None = None  # None: boto3's own (AWS_ENDPOINT_URL_S3, or AWS S3)
+    max_attempts: int = 5
 
     _client: Any = PrivateAttr(default=None)
 
@@ -27,7 +34,14 @@ class LakeResource(S3Resource):
         """One boto3 client per resource instance: building one costs ~0.2 s, as much as a
         dozen small requests (a Silver day reads 24 objects). boto3 clients are thread-safe."""
         if self._client is None:
-            self._client = super().get_client()
+            # A session of its own: boto3's default session caches the credentials it found
+            # first, and the lake must use the ones of its own environment.
+            self._client = boto3.session.Session().client(
+                "s3",
+                region_name=self.region_name,
+                endpoint_url=self.endpoint_url,
+                config=Config(retries={"max_attempts": self.max_attempts, "mode": "standard"}),
+            )
         return self._client
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:

@@ -26,6 +26,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from pydantic import PrivateAttr
 
+from taxi_platform.resources.arrow_copy import binary_schema
 from taxi_platform.settings import ConfigError, require
 
 _PASSWORD_IN_URI = re.compile(r"(://[^:/@]+:)[^@]*@")
@@ -126,11 +127,43 @@ class PostgresResource(dg.ConfigurableResource):
                 autocommit=False,
             )
         except psycopg.OperationalError as exc:
-            reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
-            raise ConfigError(
-                f"cannot connect to PostgreSQL from {self.url_variable} ({redact(url)}): {reason}"
-                " — check the host, port, role and password in that variable"
-            ) from None
+            raise self._unreachable(url, str(exc)) from None
+
+    def _unreachable(self, url: str, error: str) -> ConfigError:
+        reason = redact(error.strip().splitlines()[0] if error.strip() else "no reason given")
+        return ConfigError(
+            f"cannot connect to PostgreSQL from {self.url_variable} ({redact(url)}): {reason}"
+            " — check the host, port, role and password in that variable"
+        )
+
+    @contextlib.contextmanager
+    def _binary_transaction(self) -> Iterator[Any]:
+        """An ADBC connection (for binary COPY) inside one transaction: commit on success,
+        roll back on error. Server errors are raised as psycopg's class for their SQLSTATE,
+        as on every other path (`psycopg.errors.UniqueViolation`, …)."""
+        import adbc_driver_postgresql.dbapi as adbc  # only runs that load tables need it
+
+        url = require(self.url, self.url_variable)
+        conninfo = psycopg.conninfo.make_conninfo(
+            url, connect_timeout=self.connect_timeout, application_name=self.application_name
+        )
+        try:
+            conn = adbc.connect(conninfo)
+        except adbc.Error as exc:
+            raise self._unreachable(url, str(exc).removeprefix("IO: ")) from None
+        try:
+            with conn.cursor() as cursor:
+                yield cursor
+            conn.commit()
+        except adbc.Error as exc:
+            conn.rollback()
+            message = str(exc).strip()
+            raise psycopg.errors.lookup(exc.sqlstate or "XX000")(message) from exc
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:
@@ -227,15 +260,37 @@ class PostgresResource(dg.ConfigurableResource):
         range, the live tables of a minute), so readers must see all old or all new rows,
         never one table refreshed beside another stale or empty. Any failure (a constraint
         violated by any table's data) rolls back every table. Tables are replaced in the
-        order given.
+        order given. The rows go by binary COPY (`arrow_copy`) when every table's columns
+        allow it, else by `copy_arrow`.
         """
+        tables = {table: _arrow(data) for table, (_, data) in replacements.items()}
+        with self.transaction() as conn:
+            schemas = {t: binary_schema(d, column_types(conn, t)) for t, d in tables.items()}
+        if all(schema is not None for schema in schemas.values()):
+            with self._binary_transaction() as cursor:
+                replaced = {}
+                for table, (scope, _) in replacements.items():
+                    query, _ = _where(
+                        sql.SQL("DELETE FROM {}").format(table_identifier(table)), scope, True
+                    )
+                    cursor.execute(query.as_string())
+                    deleted = cursor.rowcount
+                    *schema_name, name = table.split(".", 1)  # as `table_identifier` reads it
+                    cursor.adbc_ingest(
+                        name,
+                        tables[table].select(schemas[table].names).cast(schemas[table]),
+                        mode="append",
+                        db_schema_name=schema_name[0] if schema_name else None,
+                    )
+                    replaced[table] = Replaced(deleted=deleted, inserted=tables[table].num_rows)
+                return replaced
         with self.transaction() as conn:
             return {
                 table: Replaced(
                     deleted=delete_rows(conn, table, scope),
-                    inserted=self.copy_arrow(conn, table, _arrow(data)),
+                    inserted=self.copy_arrow(conn, table, tables[table]),
                 )
-                for table, (scope, data) in replacements.items()
+                for table, (scope, _) in replacements.items()
             }
 
     def replace_partition(self, table: str, partition: Scope, data: Data) -> int:
@@ -259,18 +314,36 @@ def _arrow(data: Data) -> pa.Table:
     return frame_to_arrow(data) if isinstance(data, pd.DataFrame) else data
 
 
-def _where(query: sql.Composable, scope: Scope) -> tuple[sql.Composable, list]:
-    """`query` restricted to `scope`, and the parameters it then takes."""
+def _where(
+    query: sql.Composable, scope: Scope, literal: bool = False
+) -> tuple[sql.Composable, list]:
+    """`query` restricted to `scope`, and the parameters it then takes (none when `literal`:
+    the values are then quoted into the statement by psycopg, for a connection that is not
+    psycopg's)."""
+    params = list(scope.values()) if isinstance(scope, Mapping) else [scope.start, scope.end]
+    value = sql.Literal if literal else (lambda _: sql.Placeholder())
+    values = [value(p) for p in params]
     if isinstance(scope, Range):
         column = sql.Identifier(scope.column)
-        where = sql.SQL("{} >= %s AND {} < %s").format(column, column)
-        return sql.SQL("{} WHERE {}").format(query, where), [scope.start, scope.end]
-    if not scope:
+        where = sql.SQL("{} >= {} AND {} < {}").format(column, values[0], column, values[1])
+    elif not scope:
         return query, []
-    where = sql.SQL(" AND ").join(
-        sql.SQL("{} = %s").format(sql.Identifier(column)) for column in scope
+    else:
+        where = sql.SQL(" AND ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(column), v)
+            for column, v in zip(scope, values, strict=True)
+        )
+    return sql.SQL("{} WHERE {}").format(query, where), [] if literal else params
+
+
+def column_types(conn: psycopg.Connection, table: str) -> dict[str, str]:
+    """Each column of `table` and its type's name (`int4`, `_int4` for `int[]`, …)."""
+    rows = conn.execute(
+        "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+        " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        [table_identifier(table).as_string()],
     )
-    return sql.SQL("{} WHERE {}").format(query, where), list(scope.values())
+    return dict(rows.fetchall())
 
 
 def delete_rows(conn: psycopg.Connection, table: str, scope: Scope) -> int:
