@@ -23,6 +23,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from taxi_platform.defs.logs.codec import validate_record
 from taxi_platform_dev.domains.logs.simulator import (
     KEY_VARIABLE,
+    RETURNING_SHARE,
     FaultPlan,
     LogApiSimulator,
     SimulatorConfig,
@@ -382,9 +383,11 @@ def test_cli_serves_until_sigterm(key: str) -> None:
             url = re.search(r"http://127\.0\.0\.1:\d+", banner).group(0)  # type: ignore[union-attr]
             response = json.loads(get(f"{url}/logs?window=2")[2])
             records = json.loads(Fernet(key).decrypt(response["data"]))
-            # The CLI's default: the click rhythm on the business time zone's clock.
+            # The CLI's default: the click rhythm on the business time zone's clock, and
+            # returning visits.
             rhythm = CLICK_RHYTHM.in_zone(timezone())
-            assert records == simulator(rhythm=rhythm).window_records(2)
+            expected = simulator(rhythm=rhythm, returning_share=RETURNING_SHARE)
+            assert records == expected.window_records(2)
             assert len(records) != len(simulator().window_records(2))  # not the flat 100
         finally:
             cli.send_signal(signal.SIGTERM)
