@@ -11,6 +11,7 @@ the panel cannot draw), is named with its dashboard and title.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from taxi_platform_dev.bi import grafana
 from taxi_platform_dev.bi.reader import BiReader, Result
@@ -35,7 +36,11 @@ def empty_panels(reader: BiReader, start: datetime, end: datetime) -> list[str]:
         problem = _problem(reader.run(databases[query.datasource_uid], sql))
         if problem:
             found.append(f"grafana {query.source} {query.title!r}: {problem}")
-    titles = {n.split("/")[-1][:-5]: c["slice_name"] for n, c in load_sources().items()}
+    titles = {
+        Path(name).stem: chart["slice_name"]
+        for name, chart in load_sources().items()
+        if name.startswith("charts/")
+    }
     for chart, sql in charts_sql().items():
         problem = _problem(reader.run(GOLD_DATABASE, sql))
         if problem:
