@@ -5,6 +5,9 @@ and Dagster instance and stops them at the end; the console script, its progress
 its clean shutdown are what the README promises, and a fresh stack keeps this session's data
 out of its numbers. The rows each step produced are checked by the domain tests; here every
 asset of the code location must be in the summary with rows, and the console must stay short.
+Then every dashboard panel and chart must have data: the demo's PostgreSQL (its data folder
+outlives `stack down`) is started again and every Grafana and Superset query runs on it as
+bi_reader, for the business day the README's pictures show.
 """
 
 import os
@@ -14,6 +17,9 @@ import sys
 from pathlib import Path
 
 from taxi_platform.settings import REPO_ROOT
+from taxi_platform_dev.bi.panel_data import empty_panels
+from taxi_platform_dev.bi.reader import BiReader
+from taxi_platform_dev.bi.screenshots import picture_window
 from taxi_platform_dev.local.stack import Stack
 
 NOT_IN_THE_SUMMARY = {"api_logs_landing"}  # landed by the logs step's `prepare` (a replay)
@@ -58,4 +64,12 @@ def test_the_demo_materializes_every_asset_and_stops_its_stack(stack, tmp_path: 
     assert [a for a, ratio in filled.items() if ratio.startswith("0/")] == []
     assert len(console.splitlines()) <= MAX_CONSOLE_LINES, console[-4000:]
     assert "demo stack stopped" in console
-    assert not Stack(tmp_path / "demo").is_up()
+    demo_stack = Stack(tmp_path / "demo")
+    assert not demo_stack.is_up()
+
+    demo_stack.up()
+    try:
+        reader = BiReader(demo_stack.env()["TAXI_BI_READER_URL"])
+        assert empty_panels(reader, *picture_window(reader)) == []
+    finally:
+        demo_stack.down()

@@ -52,7 +52,7 @@ def test_zip_has_one_top_level_folder_and_every_chart_entry_has_chart_id(bundle:
     assert {name.split("/")[0] for name in members} == {ROOT_FOLDER}
     assert f"{ROOT_FOLDER}/metadata.yaml" in members
     charts = {c["uuid"]: c for n, c in members.items() if f"{ROOT_FOLDER}/charts/" in n}
-    assert len(charts) == 10
+    assert len(charts) == 11
     uuids = [config["uuid"] for config in members.values() if "uuid" in config]
     assert len(uuids) == len(set(uuids)), "uuids must be unique across the bundle"
 

@@ -32,6 +32,9 @@ COMPOSE_FILE = INFRA_DIR / "compose.yaml"
 ENV_EXAMPLE = INFRA_DIR / "compose.env.example"
 DAGSTER_DOCKERFILE = INFRA_DIR / "dagster" / "Dockerfile"
 SPARK_DOCKERFILE = REPO_ROOT / "spark" / "Dockerfile"
+SUPERSET_DIR = INFRA_DIR / "superset"
+SUPERSET_DOCKERFILE = SUPERSET_DIR / "Dockerfile"
+SUPERSET_ENV = REPO_ROOT / "tools" / "taxi_platform_dev" / "bi" / "superset_env.py"
 WORKSPACE = INFRA_DIR / "dagster" / "workspace.compose.yaml"
 DAGSTER_YAML = INFRA_DIR / "dagster" / "dagster.yaml"
 INIT_SCRIPT = INFRA_DIR / "compose" / "postgres-init.sh"
@@ -51,6 +54,8 @@ ALWAYS = {
     "spark-worker-1",
     "spark-worker-2",
     "grafana",
+    "superset-bundle",
+    "superset",
 }
 LOCAL_SERVICES = {"postgres", "moto", "moto-init", "log-api"}
 DAGSTER_SERVICES = {"dagster-code", "dagster-webserver", "dagster-daemon"}
@@ -262,9 +267,10 @@ def test_build_contexts_dockerfiles_and_their_copies_exist(services):
                     f"{rel(dockerfile)}: COPY {source} does not exist in the build context "
                     f"{rel(context) or '.'}: fix the path or restore the file"
                 )
-    assert set(builds(services)) == {DAGSTER_DOCKERFILE, SPARK_DOCKERFILE}, (
+    assert set(builds(services)) == {DAGSTER_DOCKERFILE, SPARK_DOCKERFILE, SUPERSET_DOCKERFILE}, (
         f"{rel(COMPOSE_FILE)} builds {sorted(map(str, builds(services)))}: build the Dagster "
-        f"image from {rel(DAGSTER_DOCKERFILE)} and Spark's from {rel(SPARK_DOCKERFILE)}"
+        f"image from {rel(DAGSTER_DOCKERFILE)}, Spark's from {rel(SPARK_DOCKERFILE)} and "
+        f"Superset's from {rel(SUPERSET_DOCKERFILE)}"
     )
 
 
@@ -463,6 +469,31 @@ def env_names(node: Any) -> Iterator[str]:
     elif isinstance(node, list):
         for value in node:
             yield from env_names(value)
+
+
+def test_superset_is_the_official_image_with_the_project_s_config_and_bundle(services):
+    """The same Superset as `taxi-platform bi superset` runs, configured from infra/superset/,
+    importing the bundle `bi superset-bundle` builds, with bi_reader's URL from the env file."""
+    base = dockerfile_env(SUPERSET_DOCKERFILE)["SUPERSET_IMAGE"]
+    version = re.search(r'^SUPERSET_VERSION = "([^"]+)"$', SUPERSET_ENV.read_text(), re.M)[1]
+    assert base == f"apache/superset:{version}", (
+        f"{rel(SUPERSET_DOCKERFILE)}: FROM {base}: use the official apache/superset:{version}, "
+        f"the version {rel(SUPERSET_ENV)} installs locally"
+    )
+    copied = {source for sources, _ in copies(SUPERSET_DOCKERFILE) for source in sources}
+    assert {"superset_config.py", "compose-start.sh"} <= copied, rel(SUPERSET_DOCKERFILE)
+    start = (SUPERSET_DIR / "compose-start.sh").read_text()
+    [bundle_out] = [
+        services["superset-bundle"]["command"][i + 1]
+        for i, word in enumerate(services["superset-bundle"]["command"])
+        if word == "--out"
+    ]
+    assert services["superset-bundle"]["command"][:3] == ["taxi-platform", "bi", "superset-bundle"]
+    assert f"--path {bundle_out}" in start, f"{rel(SUPERSET_DIR)}/compose-start.sh: import it"
+    for name in ("superset", "superset-bundle"):
+        url = environment(services[name])["TAXI_BI_READER_URL"]
+        assert url.startswith("${TAXI_BI_READER_URL:?"), f"{name}: from the env file"
+    assert "SUPERSET_SECRET_KEY" in environment(services["superset"])
 
 
 def test_the_dagster_services_share_one_instance(services):

@@ -23,6 +23,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from taxi_platform.defs.logs.codec import validate_record
 from taxi_platform_dev.domains.logs.simulator import (
     KEY_VARIABLE,
+    RETURNING_SHARE,
     FaultPlan,
     LogApiSimulator,
     SimulatorConfig,
@@ -30,6 +31,7 @@ from taxi_platform_dev.domains.logs.simulator import (
     run_log_api,
     start_in_thread,
 )
+from taxi_platform_dev.domains.rhythm import CLICK_RHYTHM
 
 START = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
 THREE_MINUTES = timedelta(minutes=3)
@@ -366,6 +368,8 @@ def test_cli_explains_a_missing_or_bad_key(
 
 
 def test_cli_serves_until_sigterm(key: str) -> None:
+    from taxi_platform.settings import timezone  # imports Dagster: only where needed
+
     harness = (
         "import argparse, sys; from taxi_platform_dev.domains.logs.simulator import add_cli; "
         "p = argparse.ArgumentParser(); add_cli(p.add_subparsers()); "
@@ -379,7 +383,12 @@ def test_cli_serves_until_sigterm(key: str) -> None:
             url = re.search(r"http://127\.0\.0\.1:\d+", banner).group(0)  # type: ignore[union-attr]
             response = json.loads(get(f"{url}/logs?window=2")[2])
             records = json.loads(Fernet(key).decrypt(response["data"]))
-            assert records == simulator().window_records(2)
+            # The CLI's default: the click rhythm on the business time zone's clock, and
+            # returning visits.
+            rhythm = CLICK_RHYTHM.in_zone(timezone())
+            expected = simulator(rhythm=rhythm, returning_share=RETURNING_SHARE)
+            assert records == expected.window_records(2)
+            assert len(records) != len(simulator().window_records(2))  # not the flat 100
         finally:
             cli.send_signal(signal.SIGTERM)
             out, err = cli.communicate(timeout=10)

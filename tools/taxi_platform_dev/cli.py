@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from taxi_platform.settings import REPO_ROOT, ConfigError, missing_in_aws, setting_problems
-from taxi_platform_dev.domains import tool_modules
+from taxi_platform_dev.domains import DEMO_DAYS, tool_modules
 from taxi_platform_dev.local.stack import Stack
 
 
@@ -144,7 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run every asset end to end on a fresh local stack")
     demo.add_argument("--keep", action="store_true", help="leave the demo stack running")
     demo.add_argument(
-        "--days", type=int, default=1, help="days of counters and click logs to simulate (1-31)"
+        "--days",
+        type=int,
+        default=DEMO_DAYS,
+        help=f"days of counters and click logs to simulate (1-31, default {DEMO_DAYS})",
     )
     demo.set_defaults(func=_demo_command)
 

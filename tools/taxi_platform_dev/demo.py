@@ -6,9 +6,9 @@ domains' demo plans (`taxi_platform_dev/domains/<domain>/demo.py`) say only what
 cannot: what to simulate before an asset first runs, and which partitions to materialize.
 Runs go through a real Dagster instance (DAGSTER_HOME of the demo stack, run storage on its
 PostgreSQL), so `dagster dev` pointed at the same home shows them afterwards. `--days N`
-simulates N consecutive days of counters and click logs, enough for the weekly dashboards
-(14 gives a week-over-week change); the default, one day, keeps the README's first command
-short.
+simulates N consecutive days of counters and click logs; the default, `DEMO_DAYS` (8), is
+the fewest that give every dashboard panel data: the weekly views' last 7 days and one day of
+the 7 before, the zone panels' "yesterday vs the day before".
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from datetime import timedelta
 import dagster as dg
 
 from taxi_platform.settings import ConfigError
-from taxi_platform_dev.domains import QUIET, DemoPlan, RunPartition, tool_modules
+from taxi_platform_dev.domains import DEMO_DAYS, QUIET, DemoPlan, RunPartition, tool_modules
 from taxi_platform_dev.local.services import start_companions
 from taxi_platform_dev.local.stack import Stack, default_home
 
@@ -179,7 +179,7 @@ def load_definitions() -> dg.Definitions:
     return defs
 
 
-def run_demo(keep: bool = False, days: int = 1) -> int:
+def run_demo(keep: bool = False, days: int = DEMO_DAYS) -> int:
     if not 1 <= days <= MAX_DAYS:
         raise ConfigError(f"--days {days}: simulate between 1 and {MAX_DAYS} days")
     stack = Stack(default_home() / "demo")

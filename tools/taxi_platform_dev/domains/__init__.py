@@ -20,6 +20,10 @@ from types import ModuleType
 # Progress is printed by the tooling itself; Dagster's console log stays at warnings.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
+# Days the demo simulates by default: the weekly panels' last 7 business days and one of the
+# 7 before (their week-over-week change), hence also "yesterday vs the day before".
+DEMO_DAYS = 8
+
 # One demo run: a partition key, a (first, last) range run as one backfill-style run, or None
 # for an unpartitioned asset.
 RunPartition = str | tuple[str, str] | None

@@ -3,9 +3,9 @@
 The days are the latest UTC days (as many as the demo simulates) whose 24 bronze hour objects
 are in the lake: the days the logs domain's demo step carried from the log API simulator to
 `api_logs`. When the lake holds no complete day (that step has not run), `prepare` writes one
-itself (the last complete UTC day) from the simulator, at the old log ETL's rate (100 records
-per 3 minutes, 48,000 a day), exactly as bronze lays it out. Silver runs per day; the marts
-take all days in one engine run (DuckDB by default, `TAXI_ENGINE`).
+itself (the last complete UTC day) from the logs demo's simulator (its rate and rhythm),
+exactly as bronze lays it out. Silver runs per day; the marts take all days in one engine
+run (DuckDB by default, `TAXI_ENGINE`).
 """
 
 import os
@@ -21,7 +21,8 @@ from taxi_platform.defs.clicks.mart_tables import MART_NAMES
 from taxi_platform.defs.logs.partitions import daily_partitions
 from taxi_platform_dev.domains import DemoPlan
 from taxi_platform_dev.domains.clicks.simulated_bronze import write_hours
-from taxi_platform_dev.domains.logs.simulator import LogApiSimulator, SimulatorConfig
+from taxi_platform_dev.domains.logs.demo import demo_config
+from taxi_platform_dev.domains.logs.simulator import LogApiSimulator
 
 _HOUR_OBJECT = re.compile(r"^logs/(\d{4})/(\d{2})/(\d{2})/\d{2}/api_logs\.jsonl\.gz$")
 
@@ -53,7 +54,7 @@ def prepare_days(days: int) -> None:
         return
     fallback = date.fromisoformat(daily_partitions.get_last_partition_key())
     start = datetime(fallback.year, fallback.month, fallback.day, tzinfo=UTC)
-    simulator = LogApiSimulator(SimulatorConfig(start=start))
+    simulator = LogApiSimulator(demo_config(start))
     client = boto3.client("s3", region_name=os.environ["AWS_REGION"])
     written = write_hours(client, os.environ["TAXI_LAKE_BUCKET"], simulator, day_hours(fallback))
     print(

@@ -1,12 +1,14 @@
 """The counters domain in the demo: simulated business days, then every counters asset.
 
-The collectors are replayed at simulated times: each day's traffic is written hour by hour
-by the simulator's own writers, and after each hour a real Dagster run of
-`zone_hourly_activity_log` takes the snapshot with `clock_at` set to that hour (25 runs for
-the first day, 24 for each next one, visible in the demo instance). Each day but the last is
+The collectors are replayed at simulated times: the traffic is written by the simulator's
+own writers (the dispatch rhythm on the business time zone's clock); for the last two days
+(the "yesterday vs the day before" panels) hour by hour, a real Dagster run of
+`zone_hourly_activity_log` taking the snapshot after each hour with `clock_at` set to that
+hour (49 runs, visible in the demo instance); the days before (the weekly views) in one
+batch each, the last of them snapshotted at its end as the baseline. Each day but the last is
 closed at 03:00 the next morning by a real `daily_zone_stats` run at that simulated instant
 (row + lossless reset), before the next day's traffic, as the 03:00 schedule would. The demo
-then takes a live snapshot, computes every simulated hour's diff in one single-run backfill,
+then takes a live snapshot, computes every snapshotted hour's diff in one single-run backfill,
 refreshes the live view (the last day's counters are "today" in Grafana), and materializes the
 days' rows: the closed days are rebuilt from the reset ledger (a reset never runs twice), the
 last one is closed now. The days are the latest business days that have closed (the last
@@ -35,10 +37,14 @@ from taxi_platform_dev.domains.counters.simulator import (
     load_zone_rows,
     put_assignments,
 )
+from taxi_platform_dev.domains.rhythm import DISPATCH_RHYTHM
 
 SEED = 0
 HOUR = timedelta(hours=1)
 CLOSE_AFTER = timedelta(seconds=30)  # the 03:00 run closes the day just after the snapshot
+# Hour by hour (a snapshot run each) only for the days the hourly panels compare, "yesterday"
+# and "the day before"; the days before are written in one batch and closed at 03:00.
+HOURLY_DAYS = 2
 
 
 def day_start(day: date) -> datetime:
@@ -58,12 +64,13 @@ def simulate_days(days: int) -> None:
     from taxi_platform.defs.counters.daily_stats import daily_zone_stats
     from taxi_platform.resources.wiring import build_resources
 
-    model = TrafficModel(load_zone_rows(zones_csv_default()), SEED)
+    rhythm = DISPATCH_RHYTHM.in_zone(timezone())
+    model = TrafficModel(load_zone_rows(zones_csv_default()), SEED, rhythm=rhythm)
     client = boto3.client("dynamodb")
     tables = CounterTables()
     resources = build_resources()
     _counters_after_a_reset(client, tables, model.zones)
-    dispatches = pickups = rows = 0
+    dispatches = pickups = rows = snapshots = 0
 
     def at_clock(assets, at: datetime, **kwargs) -> dg.ExecuteInProcessResult:
         [asset] = assets
@@ -76,29 +83,44 @@ def simulate_days(days: int) -> None:
             **kwargs,
         )
 
+    def traffic(start: datetime, end: datetime) -> None:
+        nonlocal dispatches, pickups
+        batch = model.increments(start, end)
+        apply_increments(client, batch, tables)
+        dispatches += sum(e["dispatch"] for e in batch)
+        pickups += sum(e["pickup"] for e in batch)
+
+    def snapshot(at: datetime) -> None:
+        nonlocal rows, snapshots
+        result = at_clock([zone_hourly_activity_log], at)
+        [taken] = result.asset_materializations_for_node("zone_hourly_activity_log")
+        rows += taken.metadata["dagster/row_count"].value
+        snapshots += 1
+
+    first_hourly = max(0, days - HOURLY_DAYS)
     with dg.DagsterInstance.get() as instance:
         for number, day in enumerate(simulated_days(days)):
-            for hour in range(0 if number == 0 else 1, 25):
+            if number < first_hourly:  # a whole day at once; its end is the next's baseline
+                traffic(day_start(day), day_start(day) + 24 * HOUR)
+                if number == first_hourly - 1:
+                    snapshot(day_start(day) + 24 * HOUR)
+            for hour in range(0 if number == 0 else 1, 25) if number >= first_hourly else ():
                 at = day_start(day) + hour * HOUR
                 if hour:
-                    batch = model.increments(at - HOUR, at)
-                    apply_increments(client, batch, tables)
-                    dispatches += sum(e["dispatch"] for e in batch)
-                    pickups += sum(e["pickup"] for e in batch)
-                result = at_clock([zone_hourly_activity_log], at)
-                [snapshot] = result.asset_materializations_for_node("zone_hourly_activity_log")
-                rows += snapshot.metadata["dagster/row_count"].value
+                    traffic(at - HOUR, at)
+                snapshot(at)
             if number < days - 1:  # the last day stays open: the live view shows it
                 closing = day_start(day) + 24 * HOUR + CLOSE_AFTER
                 at_clock([daily_zone_stats], closing, partition_key=day.isoformat())
-                print(f"    {day}: 24 hours replayed, closed at 03:00", flush=True)
+                way = "hour by hour" if number >= first_hourly else "in one batch"
+                print(f"    {day}: 24 hours written {way}, closed at 03:00", flush=True)
     first = day_start(simulated_days(days)[0])
     end = first + days * 24 * HOUR
     put_assignments(client, model.assignments(end), tables.destination)
     closed = f", {days - 1} day(s) closed at 03:00" if days > 1 else ""
     print(
         f"    simulated {first:%Y-%m-%d %H:%M} + {days * 24} h: {dispatches} dispatches, "
-        f"{pickups} pickups in {len(model.zones)} zones; {days * 24 + 1} hourly snapshots "
+        f"{pickups} pickups in {len(model.zones)} zones; {snapshots} hourly snapshots "
         f"replayed ({rows} rows){closed}",
         flush=True,
     )
@@ -114,8 +136,9 @@ def _counters_after_a_reset(client, tables: CounterTables, zones: list[str]) -> 
 
 
 def plan(days: int) -> DemoPlan:
-    first = day_start(simulated_days(days)[0])
-    last_hour = first + (days * 24 - 1) * HOUR
+    hourly = simulated_days(days)[-HOURLY_DAYS:]
+    first = day_start(hourly[0])
+    last_hour = first + (len(hourly) * 24 - 1) * HOUR
     hours = (f"{first:%Y-%m-%d-%H:%M}", f"{last_hour:%Y-%m-%d-%H:%M}")
     return DemoPlan(
         # The live view before the days' close: the last day's counters are "today" in Grafana.

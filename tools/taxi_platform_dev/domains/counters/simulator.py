@@ -2,8 +2,10 @@
 
 The platform never writes these tables in production, so locally something must, and it
 must look like the real thing for the stats to mean anything: demand concentrated in
-Manhattan's yellow zones and the airports, a NYC hour-of-day curve, about one pickup per four
-dispatches (2061 / 8145 on the old stats script's day), totals equal to the per-zone sums.
+Manhattan's yellow zones and the airports, a week's rhythm on the business time zone's clock
+(`rhythm.DISPATCH_RHYTHM`: quiet nights, commuter peaks on weekdays, later weekends), about
+one pickup per four dispatches (2061 / 8145 on the old stats script's day), totals equal to
+the per-zone sums.
 Every simulated minute draws from its own generator seeded by (seed, minute), so a run is
 reproducible whatever the speed or batch size. The pure model (`TrafficModel`) is separate
 from the thin boto3 writers and the CLI.
@@ -19,7 +21,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 import boto3
 import numpy as np
@@ -34,6 +35,7 @@ from taxi_platform.defs.counters.items import (
     ZONE_KEY,
     CounterTables,
 )
+from taxi_platform_dev.domains.rhythm import DISPATCH_RHYTHM, DailyRhythm
 
 EXCLUDED_LOCATION_IDS = frozenset({264, 265})  # "Unknown" / "Outside of NYC": not places
 
@@ -42,11 +44,6 @@ DEFAULT_SUCCESS_RATE = 0.25
 ASSIGNMENT_EVERY_MINUTES = 5
 MINUTE = timedelta(minutes=1)
 
-# Share (%) of a day's NYC yellow-taxi trips by local start hour, after TLC trip records.
-HOURLY_PROFILE = (
-    *(3.5, 2.5, 1.8, 1.3, 1.0, 1.0, 2.2, 3.7, 4.5, 4.6, 4.6, 4.8),
-    *(5.0, 5.0, 5.3, 5.4, 5.2, 6.0, 6.6, 6.2, 5.6, 5.6, 5.3, 4.5),
-)
 # (median weight, log-normal spread) per TLC service zone: yellow zones and airports carry the
 # traffic; the wide spread of the boro zones leaves many of them near zero, as in TLC data,
 # and the cap keeps an outlier among them from outgrowing the busy Manhattan zones.
@@ -93,9 +90,10 @@ def load_zone_names(path: str | Path) -> frozenset[str]:
 class TrafficModel:
     """Deterministic dispatch/pickup traffic over TLC zones.
 
-    `rate` is the mean number of dispatches per simulated minute over a whole day (the hour
-    profile moves it up and down around that mean); `success_rate` is the expected share of
-    dispatches that end in a pickup, varied per zone but exact on the demand-weighted average.
+    `rate` is the mean number of dispatches per simulated minute over a whole week (`rhythm`
+    moves it up and down around that mean, on the clock of `rhythm.tz`); `success_rate` is
+    the expected share of dispatches that end in a pickup, varied per zone but exact on the
+    demand-weighted average.
     """
 
     def __init__(
@@ -105,7 +103,7 @@ class TrafficModel:
         *,
         rate: float = DEFAULT_RATE,
         success_rate: float = DEFAULT_SUCCESS_RATE,
-        local_tz: str = "America/New_York",
+        rhythm: DailyRhythm = DISPATCH_RHYTHM,
     ) -> None:
         by_name: dict[str, ZoneRow] = {}
         for row in map(ZoneRow._make, zones):
@@ -116,7 +114,7 @@ class TrafficModel:
             raise ValueError(f"need rate ≥ 0 and 0 ≤ success_rate ≤ 1, got {rate}, {success_rate}")
         self.seed = seed
         self.rate = rate
-        self.local_tz = ZoneInfo(local_tz)
+        self.rhythm = rhythm
         self.zones = sorted(by_name)
         rng = np.random.default_rng([seed])
         median, spread = np.array(
@@ -126,8 +124,6 @@ class TrafficModel:
         self.demand_share = weight / weight.sum()
         success = rng.lognormal(0.0, SUCCESS_SPREAD, len(self.zones))
         self.success = np.minimum(success * success_rate / (success @ self.demand_share), 1.0)
-        profile = np.array(HOURLY_PROFILE)
-        self.hour_factor = profile * 24 / profile.sum()
 
     def increments(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """`[{"zone", "dispatch", "pickup"}]` for the simulated minutes in [start, end), zones
@@ -136,8 +132,7 @@ class TrafficModel:
         pickup = np.zeros(len(self.zones), dtype=np.int64)
         for minute in _minutes(start, end):
             rng = self._rng(minute, stream=0)
-            hour = minute.astimezone(self.local_tz).hour
-            d = rng.poisson(self.rate * self.hour_factor[hour] * self.demand_share)
+            d = rng.poisson(self.rate * self.rhythm.factor(minute) * self.demand_share)
             dispatch += d
             pickup += rng.binomial(d, self.success)
         return [
@@ -293,7 +288,7 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--rate",
         type=float,
         default=DEFAULT_RATE,
-        help=f"mean dispatches per simulated minute over a day (default {DEFAULT_RATE:.2f})",
+        help=f"mean dispatches per simulated minute over a week (default {DEFAULT_RATE:.2f})",
     )
     parser.add_argument(
         "--success-rate", type=float, default=DEFAULT_SUCCESS_RATE, help="pickups / dispatches"
@@ -323,12 +318,14 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _main(args: argparse.Namespace) -> int:
-    if args.zones is None:
-        from taxi_platform.settings import zones_csv_default  # imports Dagster: only when needed
+    from taxi_platform.settings import timezone, zones_csv_default  # imports Dagster: here only
 
-        args.zones = zones_csv_default()
     model = TrafficModel(
-        load_zone_rows(args.zones), args.seed, rate=args.rate, success_rate=args.success_rate
+        load_zone_rows(args.zones or zones_csv_default()),
+        args.seed,
+        rate=args.rate,
+        success_rate=args.success_rate,
+        rhythm=DISPATCH_RHYTHM.in_zone(timezone()),
     )
     tables = CounterTables(
         **{field: os.environ[var] for field, var in _TABLE_VARIABLES.items() if os.environ.get(var)}

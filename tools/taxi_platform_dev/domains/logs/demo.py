@@ -2,8 +2,9 @@
 
 The landing schedule would need a day to poll a day, so the demo replays it: a log API
 simulator whose window 0 starts at 00:00 UTC of the first simulated day (the last complete
-UTC days, so the UI shows recent hours filled) (seed rate, 100 records per window, a
-few faults of every kind) serves the days' windows (480 a day) over HTTP, and one landing
+UTC days, so the UI shows recent hours filled) (the click rhythm on the business time zone's
+clock, `RECORDS_PER_WINDOW` on average over a week, a few faults of every kind) serves the
+days' windows (480 a day) over HTTP, and one landing
 run fetches them with `?window=k`, storing each as if polled on schedule (`landing`
 replay). Then `api_logs` builds each day's 24 hours in one run (with its checks). The simulator runs
 in this process on a free port, with the stack's key; the `log_api` companion that `demo`
@@ -23,17 +24,23 @@ from taxi_platform.defs.logs.landing import api_logs_landing
 from taxi_platform.defs.logs.partitions import daily_partitions
 from taxi_platform.resources.log_api import LogApiResource
 from taxi_platform.resources.wiring import build_resources
+from taxi_platform.settings import timezone
 from taxi_platform_dev.domains import QUIET, DemoPlan
 from taxi_platform_dev.domains.logs.simulator import (
     FAULT_KINDS,
+    RETURNING_SHARE,
     FaultPlan,
     LogApiSimulator,
     SimulatorConfig,
     start_in_thread,
 )
+from taxi_platform_dev.domains.rhythm import CLICK_RHYTHM
 
 WINDOWS = 480  # 24 h / 3 min
+# A quarter of the old API's 100: a week of days stays quick and every chart keeps its shape.
+RECORDS_PER_WINDOW = 25
 FAULTS = FaultPlan(kinds=frozenset(FAULT_KINDS), rate=0.01)
+NO_FAULTS = FaultPlan()
 
 
 def simulated_days(days: int) -> list[date]:
@@ -42,12 +49,24 @@ def simulated_days(days: int) -> list[date]:
     return [last - timedelta(days=days - 1 - i) for i in range(days)]
 
 
+def demo_config(start: datetime, faults: FaultPlan = NO_FAULTS) -> SimulatorConfig:
+    """The demo's log API from `start`: its rate, the click rhythm in TAXI_TIMEZONE."""
+    rhythm = CLICK_RHYTHM.in_zone(timezone())
+    return SimulatorConfig(
+        start=start,
+        records_per_window=RECORDS_PER_WINDOW,
+        faults=faults,
+        rhythm=rhythm,
+        returning_share=RETURNING_SHARE,
+    )
+
+
 def land_days(days: int) -> None:
     """Replay the days' windows from an in-process simulator into landing (one run)."""
     windows = WINDOWS * days
     first = simulated_days(days)[0]
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    simulator = LogApiSimulator(SimulatorConfig(start=start, faults=FAULTS))
+    simulator = LogApiSimulator(demo_config(start, FAULTS))
     url, stop = start_in_thread(simulator, Fernet(os.environ["TAXI_LOG_FERNET_KEY"]))
     resources = {
         **build_resources(),

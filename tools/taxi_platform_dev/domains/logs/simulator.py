@@ -8,13 +8,16 @@ it served, so tests compare the pipeline's output with the source's own list.
 
 Model
     Window k covers [start + k·window, start + (k+1)·window), window = 3 minutes, and holds
-    `records_per_window` new records (default 100) whose `inDate` lies inside it. Records are
-    a pure function of (seed, k): `LogApiSimulator.window_records(k)`. Each user has a home
-    offset (mostly +09:00, some +00:00, -05:00, +05:30) and `inDate` is written in it, in the
-    codec's canonical form. A session holds up to 6 events, a search first, then document
-    views and sometimes another search, and never leaves its window. `document_id` is a
-    JSON integer (Silver types ids as integers); three documents in four have a clinical
-    area.
+    new records whose `inDate` lies inside it: `records_per_window` of them (default 100, the
+    old API's batch) when `rhythm` is None; with a `DailyRhythm` (the CLI's and the demo's
+    default: `rhythm.CLICK_RHYTHM` on the business time zone's clock) that is the mean over a
+    week, each window drawing about `records_per_window × rhythm.factor(window middle)`
+    (at least 1). Records are a pure function of (seed, k):
+    `LogApiSimulator.window_records(k)`. Each user has a home offset (mostly +09:00, some
+    +00:00, -05:00, +05:30) and `inDate` is written in it, in the codec's canonical form.
+    A session holds up to 6 events, a search first, then document views and sometimes
+    another search, and never leaves its window. `document_id` is a JSON integer (Silver
+    types ids as integers); three documents in four have a clinical area.
 
 Clock
     Simulated now = start + wall seconds since the simulator was created × speed (480: a day
@@ -60,6 +63,8 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from cryptography.fernet import Fernet
+
+from taxi_platform_dev.domains.rhythm import CLICK_RHYTHM, DailyRhythm
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +126,8 @@ HOME_OFFSETS = (  # (offset, weight): the seeds' users are mostly in Korea
 )
 AREAS = tuple(CLINICAL_AREAS)
 USERS = 1000
+COOKIE_DAYS = 14  # a returning user's session is kept at most this many days
+RETURNING_SHARE = 0.15  # the CLI's and the demo's share of visits that resume a kept session
 DOCUMENTS = 3000
 _COMMON_FIELDS = ("user_id", "session_id", "method", "url", "inDate")
 
@@ -152,12 +159,16 @@ class SimulatorConfig:
     records_per_window: int = 100
     window: timedelta = WINDOW
     faults: FaultPlan = field(default_factory=FaultPlan)
+    rhythm: DailyRhythm | None = None  # None: exactly `records_per_window` in every window
+    returning_share: float = 0.0  # share of visits resuming the user's kept session
 
     def __post_init__(self) -> None:
         if self.start.utcoffset() is None:
             raise ValueError("start must be timezone-aware")
         if self.speed <= 0 or self.records_per_window < 1 or self.window <= timedelta(0):
             raise ValueError("speed, records_per_window and window must be positive")
+        if not 0.0 <= self.returning_share <= 1.0:
+            raise ValueError(f"returning_share must be within [0, 1], got {self.returning_share}")
 
 
 @dataclass(frozen=True)
@@ -263,6 +274,15 @@ class LogApiSimulator:
             faulty_records=dict(sorted(faulty.items())),
         )
 
+    def window_size(self, index: int) -> int:
+        """How many new records window `index` holds before faults (duplicates add one)."""
+        mean, rhythm = self.config.records_per_window, self.config.rhythm
+        if rhythm is None:
+            return mean
+        expected = mean * rhythm.factor(self.window_start(index) + self.config.window / 2)
+        rng = random.Random(f"{self.config.seed}:volume:{index}")
+        return max(1, round(rng.gauss(expected, math.sqrt(expected))))
+
     def window_records(self, index: int) -> list[dict[str, Any]]:
         """The records window `index` serves (faults included), in payload order."""
         return self.window(index).records
@@ -309,19 +329,22 @@ class LogApiSimulator:
         rng = random.Random(f"{self.config.seed}:records:{index}")
         start = self.window_start(index)
         span = self.config.window // timedelta(microseconds=1)
+        size = self.window_size(index)
         timed: list[tuple[int, dict[str, Any]]] = []
-        while len(timed) < self.config.records_per_window:
+        while len(timed) < size:
             timed.extend(self._session(rng, start, span))
-        del timed[self.config.records_per_window :]
+        del timed[size:]
         timed.sort(key=lambda item: item[0])
         return [record for _, record in timed]
 
     def _session(
         self, rng: random.Random, start: datetime, span: int
     ) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(microseconds into the window, record) for one session, which stays in its window."""
+        """(microseconds into the window, record) for one visit, which stays in its window."""
         user_id, offset = rng.choice(self._users)
         session_id = f"{rng.getrandbits(96):024x}"
+        if self.config.returning_share and rng.random() < self.config.returning_share:
+            session_id = self._kept_session(user_id, start)
         area = rng.choice(AREAS)
         at = rng.randrange(span)
         for step in range(rng.randint(2, 6)):
@@ -343,6 +366,15 @@ class LogApiSimulator:
             at += rng.randrange(2_000_000, 45_000_000)
             if at >= span:
                 return
+
+    def _kept_session(self, user_id: str, at: datetime) -> str:
+        """The session a returning user resumes on `at`'s UTC day: each user's session cookie
+        lives 1 to `COOKIE_DAYS` days (fixed per user, phase too), then a new one starts, so
+        a session first seen on day D comes back on later days less and less often."""
+        digest = hashlib.sha256(f"{self.config.seed}:cookie:{user_id}".encode()).digest()
+        lifetime = 1 + digest[0] % COOKIE_DAYS
+        cookie = (at.astimezone(UTC).toordinal() + digest[1]) // lifetime
+        return hashlib.sha256(f"{self.config.seed}:{user_id}:{cookie}".encode()).hexdigest()[:24]
 
     @staticmethod
     def _search(rng: random.Random, area: str) -> dict[str, Any]:
@@ -501,7 +533,18 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
         type=datetime.fromisoformat,
         help="start of window 0, ISO-8601 with offset (default: now, floored to 3 minutes)",
     )
-    parser.add_argument("--records-per-window", type=int, default=100)
+    parser.add_argument(
+        "--records-per-window",
+        type=int,
+        default=100,
+        help="records per window: the mean over a week, or every window's with --flat",
+    )
+    parser.add_argument(
+        "--flat",
+        action="store_true",
+        help="the same number of records in every window, as the old API's batches, and no "
+        "returning sessions (default: a week's rhythm on TAXI_TIMEZONE's clock)",
+    )
     parser.add_argument(
         "--faults",
         type=lambda text: frozenset(filter(None, text.split(","))),
@@ -527,6 +570,8 @@ def run_log_api(args: argparse.Namespace) -> int:
             speed=args.speed,
             records_per_window=args.records_per_window,
             faults=FaultPlan(kinds=args.faults, rate=rate),
+            rhythm=None if args.flat else CLICK_RHYTHM.in_zone(_business_timezone()),
+            returning_share=0.0 if args.flat else RETURNING_SHARE,
         )
     except ValueError as exc:
         raise _config_error(f"log-api: {exc}") from None
@@ -563,6 +608,12 @@ def _fernet_from_environment() -> Fernet:
             f"{KEY_VARIABLE} is not a Fernet key (32 URL-safe base64 bytes); "
             f"make one with: {KEY_HINT}"
         ) from None
+
+
+def _business_timezone() -> str:
+    from taxi_platform.settings import timezone  # Dagster: only when the CLI runs
+
+    return timezone()
 
 
 def _config_error(message: str) -> Exception:
