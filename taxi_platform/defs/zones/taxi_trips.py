@@ -120,8 +120,15 @@ def taxi_trips(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mate
     )
 
 
+taxi_trips_job = dg.define_asset_job(
+    "taxi_trips_job",
+    selection=[taxi_trips],
+    description="Registers and validates months of TLC trip files in the lake.",
+)
+
+
 @dg.sensor(
-    target=taxi_trips,
+    job=taxi_trips_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=f"Requests the `taxi_trips` partition of each new or changed file under "
