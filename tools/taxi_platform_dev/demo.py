@@ -25,6 +25,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from taxi_platform.observations import OBSERVES
 from taxi_platform.settings import ConfigError
 from taxi_platform_dev.domains import QUIET, DemoPlan, RunPartition, tool_modules
 from taxi_platform_dev.local.services import start_companions
@@ -195,6 +196,21 @@ def recent_fill(graph, instance: dg.DagsterInstance) -> list[tuple[str, int, int
     return rows
 
 
+def observe_sources(defs: dg.Definitions, instance: dg.DagsterInstance) -> list[str]:
+    """Each source-observing sensor evaluated once, its observations recorded as the daemon's
+    tick would record them: the external assets' pages show what the demo left in them."""
+    seen = []
+    for sensor in defs.get_repository_def().sensor_defs:
+        if not OBSERVES.items() <= sensor.tags.items():
+            continue
+        context = dg.build_sensor_context(instance=instance, resources=defs.resources)
+        for event in sensor(context).asset_events:
+            instance.report_runless_asset_event(event)
+            figures = ", ".join(f"{k} {v.value}" for k, v in event.metadata.items())
+            seen.append(f"{event.asset_key.to_user_string()}: {figures}")
+    return seen
+
+
 def load_definitions() -> dg.Definitions:
     with warnings.catch_warnings():
         # Beta/preview notes about the Dagster APIs the code location chose (backfill
@@ -231,11 +247,13 @@ def run_demo(keep: bool = False, days: int = 1) -> int:
                 for asset, _, count, seconds in rows:
                     print(f"    {asset}: {count} rows in {seconds:.1f}s", flush=True)
                 summary.extend(rows)
+            observed = observe_sources(defs, instance)
             filled = recent_fill(defs.resolve_asset_graph(), instance)
             by_job = Counter(run.job_name for run in instance.get_runs())
         print()
         _print_table(summary)
         print("\nrecent partitions filled: " + ", ".join(f"{a} {n}/{m}" for a, n, m in filled))
+        print("observed: " + "; ".join(observed))
         print("runs by job: " + ", ".join(f"{job} {n}" for job, n in sorted(by_job.items())))
     finally:
         if not keep:
