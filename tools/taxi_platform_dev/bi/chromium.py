@@ -187,6 +187,15 @@ class Browser:
         if ready:
             self.wait_until(ready, "the redraw after resizing")
             time.sleep(2)  # entry animations
+        return self._capture(out)
+
+    def window_shot(self, out: Path, height: int) -> Path:
+        """A PNG of a `width` × `height` window: for an app that fills its window and scrolls
+        inside it (the Dagster UI), whose page is never taller than the window."""
+        self._resize(height)
+        return self._capture(out)
+
+    def _capture(self, out: Path) -> Path:
         data = self.call("Page.captureScreenshot", format="png")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(base64.b64decode(data["data"]))
