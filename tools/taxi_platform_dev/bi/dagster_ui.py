@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 from taxi_platform.settings import REPO_ROOT
 from taxi_platform_dev.bi.chromium import Browser
 from taxi_platform_dev.bi.screenshots import running_stack
-from taxi_platform_dev.local.processes import free_port, wait_for_port
+from taxi_platform_dev.local.processes import free_port, stop_group, wait_for_port
 
 WIDTH, HEIGHT = 1440, 900
 ASSET = "daily_zone_stats"  # owners, partitions, checks, a column schema and a source upstream
@@ -53,19 +52,9 @@ def start_webserver(env: dict[str, str], port: int, log: Path) -> subprocess.Pop
     try:
         wait_for_port(port, 180, "dagster-webserver", log)
     except BaseException:
-        stop_webserver(process)
+        stop_group(process)
         raise
     return process
-
-
-def stop_webserver(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def ui_pictures(browser: Browser, url: str, out: Path) -> list[Path]:
@@ -90,7 +79,7 @@ def ui_pictures_command(args: argparse.Namespace) -> int:
         with Browser(WIDTH) as browser:
             pictures = ui_pictures(browser, f"http://127.0.0.1:{port}", args.out.resolve())
     finally:
-        stop_webserver(webserver)
+        stop_group(webserver)
     for picture in pictures:
         print(f"{picture} ({picture.stat().st_size // 1024} KiB)")
     return 0
