@@ -206,7 +206,9 @@ def observe_sources(defs: dg.Definitions, instance: dg.DagsterInstance) -> list[
         context = dg.build_sensor_context(instance=instance, resources=defs.resources)
         for event in sensor(context).asset_events:
             instance.report_runless_asset_event(event)
-            figures = ", ".join(f"{k} {v.value}" for k, v in event.metadata.items())
+            figures = ", ".join(
+                f"{k.removeprefix('dagster/')} {v.value}" for k, v in event.metadata.items()
+            )
             seen.append(f"{event.asset_key.to_user_string()}: {figures}")
     return seen
 
