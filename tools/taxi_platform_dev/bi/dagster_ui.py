@@ -29,7 +29,7 @@ ASSET = "daily_zone_stats"  # owners, partitions, checks, a column schema and a 
 # Names the lineage shows once its groups are expanded (it draws only the nodes in view).
 LINEAGE_NAMES = ("pickup_counters", "zone_diff_stats")
 SETTLE_SECONDS = 6  # layout, zoom-to-fit and the nodes' status queries after the first draw
-ZOOM_OUT = 60  # one Ctrl+wheel step out, from the readable zoom the UI opens at to the whole graph
+ZOOM_OUT = 230  # one Ctrl+wheel step: from the readable zoom the UI opens at to the whole graph
 # The UI's own local settings: the community sign-up dialog seen, the navigation collapsed.
 LOCAL_SETTINGS = {"communityNux": '"1"', "dagster-nav-collapsed": "true"}
 
