@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -110,6 +110,22 @@ def _zones_location(value: str) -> str | None:
     if Path(value).is_file():
         return None
     return "is neither an http(s) URL, an s3://bucket/key URI nor an existing file"
+
+
+def _first(form: str, example: str) -> Check:
+    """A first partition: a date of `form` (strftime) before the current day or month (UTC),
+    so that the partition set it starts has at least one closed partition."""
+
+    def check(value: str) -> str | None:
+        try:
+            first = datetime.strptime(value, form)
+        except ValueError:
+            return f"is not a date like {example}: set when the platform's data starts"
+        if first >= datetime.strptime(datetime.now(UTC).strftime(form), form):
+            return "is not in the past: set when the platform's data starts (a closed period)"
+        return None
+
+    return check
 
 
 _TABLE = _pattern(r"[A-Za-z0-9_.-]{3,255}", "a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)")
@@ -294,6 +310,26 @@ SETTINGS: dict[str, Setting] = {
             "cron (UTC) after which `api_logs` builds the hour just closed",
             check=_cron,
         ),
+        # Where each domain's partitions start: the first day (month) the platform has data
+        # for, so the UI's partition bars measure the data's own span, not an arbitrary past.
+        Setting(
+            "TAXI_COUNTERS_FIRST_DAY",
+            "2025-08-01",
+            "first business day of the counters' partitions (`daily_zone_stats`, hourly diffs)",
+            check=_first("%Y-%m-%d", "2025-08-01"),
+        ),
+        Setting(
+            "TAXI_LOGS_FIRST_DAY",
+            "2026-01-01",
+            "first UTC day of the click logs' partitions (`api_logs`, `click_events`, marts)",
+            check=_first("%Y-%m-%d", "2026-01-01"),
+        ),
+        Setting(
+            "TAXI_TRIPS_FIRST_MONTH",
+            "2009-01",
+            "first month of the `taxi_trips` partitions (TLC's Yellow Taxi files start 2009-01)",
+            check=_first("%Y-%m", "2009-01"),
+        ),
         Setting(
             "TAXI_AUTOMATION_INTERVAL_SECONDS",
             "30",
@@ -402,6 +438,13 @@ def api_logs_cron() -> str:
 def automation_interval_seconds() -> int:
     """Seconds between two evaluations of an automation sensor; read when definitions load."""
     return int(checked_value("TAXI_AUTOMATION_INTERVAL_SECONDS"))
+
+
+def first_day(name: str) -> date:
+    """The first partition's day of variable `name` (a `TAXI_*_FIRST_DAY` or `_MONTH`);
+    read when the definitions load."""
+    value = checked_value(name)
+    return date.fromisoformat(value if len(value) == 10 else f"{value}-01")
 
 
 def zones_csv_default() -> str:

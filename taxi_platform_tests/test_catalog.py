@@ -10,7 +10,7 @@ import pytest
 
 import taxi_platform.defs
 from taxi_platform.catalog import LAYERS
-from taxi_platform_dev.demo import demo_runs, merged_plan
+from taxi_platform_dev.demo import demo_runs, job_for, merged_plan, named_jobs
 from taxi_platform_dev.domains import tool_modules
 
 DEFINITIONS = (
@@ -132,3 +132,19 @@ def test_every_table_asset_has_the_column_schema_of_its_live_table(graph, live):
         expected = [(r["name"], r["type"], r["nullable"]) for r in rows]
         shown = [(c.name, catalog_type(c.type), c.constraints.nullable) for c in columns]
         assert shown == expected, name
+
+
+def test_each_demo_run_is_one_named_job_of_exactly_its_assets():
+    """The demo launches named jobs (never `__ephemeral_asset_job__`): every op's assets have
+    one job of the code location that builds them and nothing else."""
+    from taxi_platform.definitions import defs
+
+    plan = merged_plan([module.plan(1) for module in tool_modules("demo")])
+    jobs = named_jobs(defs)
+    runs = demo_runs(defs.resolve_asset_graph(), plan)
+    chosen = {run.keys: job_for(jobs, run) for run in runs}
+    repository = defs.get_repository_def()
+    for keys, name in chosen.items():
+        built = repository.get_job(name).asset_layer.selected_asset_keys
+        assert sorted(k.to_user_string() for k in built) == sorted(keys), name
+    assert len(set(chosen.values())) == len(runs)

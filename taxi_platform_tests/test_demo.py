@@ -27,6 +27,7 @@ SUMMARY_ROW = re.compile(
     r"^(?P<asset>[a-z_]+)\s{2,}.*?\s(?P<rows>\d+)\s+[\d.]+\s*$"  # asset, partitions, rows, s
 )
 FILLED = re.compile(r"^recent partitions filled: (?P<list>.*)$", re.M)
+BY_JOB = re.compile(r"^runs by job: (?P<list>.*)$", re.M)
 MAX_CONSOLE_LINES = 120  # progress + summary; Spark's INFO log alone was ~800
 
 
@@ -62,6 +63,11 @@ def test_the_demo_materializes_every_asset_and_stops_its_stack(stack, tmp_path: 
     }
     assert set(filled) == partitioned
     assert [a for a, ratio in filled.items() if ratio.startswith("0/")] == []
+    # Every run in the demo's instance is one of the code location's named jobs, as the
+    # schedules' and sensors' runs are (`__ephemeral_asset_job__` was what the UI listed).
+    by_job = dict(item.rsplit(" ", 1) for item in BY_JOB.search(console)["list"].split(", "))
+    jobs = {job.name for job in defs.get_repository_def().get_all_jobs()}
+    assert set(by_job) == {name for name in jobs if not name.startswith("__")}
     assert len(console.splitlines()) <= MAX_CONSOLE_LINES, console[-4000:]
     assert "demo stack stopped" in console
     demo_stack = Stack(tmp_path / "demo")

@@ -14,6 +14,7 @@ import sys
 
 from taxi_platform.settings import REPO_ROOT, ConfigError, missing_in_aws, setting_problems
 from taxi_platform_dev.domains import DEMO_DAYS, tool_modules
+from taxi_platform_dev.local.processes import stop_group
 from taxi_platform_dev.local.stack import Stack
 
 
@@ -75,13 +76,7 @@ def _dev_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("stopping Dagster …")
     finally:
-        if dagster.poll() is None:
-            os.killpg(dagster.pid, signal.SIGTERM)
-            try:
-                dagster.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(dagster.pid, signal.SIGKILL)
-                dagster.wait()
+        stop_group(dagster)
         stopped = stack.down()
         print("stopped: " + ", ".join(["dagster dev", *stopped]))
     return 0

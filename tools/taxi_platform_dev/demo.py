@@ -5,10 +5,11 @@ allows (a domain's `DemoPlan.order` breaks ties), the assets of one op together.
 domains' demo plans (`taxi_platform_dev/domains/<domain>/demo.py`) say only what the graph
 cannot: what to simulate before an asset first runs, and which partitions to materialize.
 Runs go through a real Dagster instance (DAGSTER_HOME of the demo stack, run storage on its
-PostgreSQL), so `dagster dev` pointed at the same home shows them afterwards. `--days N`
-simulates N consecutive days of counters and click logs; the default, `DEMO_DAYS` (8), is
-the fewest that give every dashboard panel data: the weekly views' last 7 days and one day of
-the 7 before, the zone panels' "yesterday vs the day before".
+PostgreSQL), each as the code location's named job of its assets (the one its schedule or
+sensor runs), so `dagster dev` pointed at the same home shows them afterwards under the names
+production runs carry. `--days N` simulates N consecutive days of counters and click logs; the
+default, `DEMO_DAYS` (8), is the fewest that give every dashboard panel data: the weekly views'
+last 7 days and one day of the 7 before, the zone panels' "yesterday vs the day before".
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 import dagster as dg
 
+from taxi_platform.observations import OBSERVES
 from taxi_platform.settings import ConfigError
 from taxi_platform_dev.domains import DEMO_DAYS, QUIET, DemoPlan, RunPartition, tool_modules
 from taxi_platform_dev.local.services import start_companions
@@ -115,19 +118,42 @@ def _label(partition: RunPartition) -> str:
     return f"{partition[0]}…{partition[1]}" if isinstance(partition, tuple) else partition or "-"
 
 
-def execute(defs: dg.Definitions, instance: dg.DagsterInstance, run: DemoRun) -> list[tuple]:
-    assets = [*defs.assets, *(defs.asset_checks or [])]
+def named_jobs(defs: dg.Definitions) -> dict[frozenset[str], str]:
+    """The code location's named jobs by the assets each builds (Dagster's own `__` jobs
+    left out); two jobs of the same assets would leave the demo no choice, so they are named."""
+    jobs: dict[frozenset[str], str] = {}
+    for job in defs.get_repository_def().get_all_jobs():
+        if job.name.startswith("__"):
+            continue
+        keys = frozenset(k.to_user_string() for k in job.asset_layer.selected_asset_keys)
+        if keys in jobs:
+            raise ConfigError(
+                f"jobs {jobs[keys]} and {job.name} both build {', '.join(sorted(keys))}: "
+                "keep one job per set of assets"
+            )
+        jobs[keys] = job.name
+    return jobs
+
+
+def job_for(jobs: dict[frozenset[str], str], run: DemoRun) -> str:
+    """The named job that builds exactly the run's assets: the demo's runs carry the names
+    the schedules' and sensors' runs carry."""
+    name = jobs.get(frozenset(run.keys))
+    if name is None:
+        raise ConfigError(
+            f"no named job builds exactly {', '.join(run.keys)}: add a `dg.define_asset_job` "
+            "of them to its domain's folder (`taxi_platform/defs/<domain>/`)"
+        )
+    return name
+
+
+def execute(defs: dg.Definitions, instance: dg.DagsterInstance, run: DemoRun, job: str) -> list:
     totals: dict[str, int] = {}
     started = time.monotonic()
     partitions = run.partitions()
     for partition in partitions:
-        result = dg.materialize(
-            assets,
-            selection=list(run.keys),
-            instance=instance,
-            resources=defs.resources,
-            run_config=QUIET,
-            **_run_kwargs(partition),
+        result = defs.resolve_job_def(job).execute_in_process(
+            run_config=QUIET, instance=instance, **_run_kwargs(partition)
         )
         for key, rows in _row_count(result).items():
             totals[key] = totals.get(key, 0) + rows
@@ -169,6 +195,23 @@ def recent_fill(graph, instance: dg.DagsterInstance) -> list[tuple[str, int, int
     return rows
 
 
+def observe_sources(defs: dg.Definitions, instance: dg.DagsterInstance) -> list[str]:
+    """Each source-observing sensor evaluated once, its observations recorded as the daemon's
+    tick would record them: the external assets' pages show what the demo left in them."""
+    seen = []
+    for sensor in defs.get_repository_def().sensor_defs:
+        if not OBSERVES.items() <= sensor.tags.items():
+            continue
+        context = dg.build_sensor_context(instance=instance, resources=defs.resources)
+        for event in sensor(context).asset_events:
+            instance.report_runless_asset_event(event)
+            figures = ", ".join(
+                f"{k.removeprefix('dagster/')} {v.value}" for k, v in event.metadata.items()
+            )
+            seen.append(f"{event.asset_key.to_user_string()}: {figures}")
+    return seen
+
+
 def load_definitions() -> dg.Definitions:
     with warnings.catch_warnings():
         # Beta/preview notes about the Dagster APIs the code location chose (backfill
@@ -190,23 +233,29 @@ def run_demo(keep: bool = False, days: int = DEMO_DAYS) -> int:
         os.environ.update(stack.env())
         defs = load_definitions()
         plan = merged_plan([module.plan(days) for module in tool_modules("demo")])
+        jobs = named_jobs(defs)
         summary: list[tuple] = []
         prepared: set[str] = set()
         with dg.DagsterInstance.get() as instance:
             for number, run in enumerate(demo_runs(defs.resolve_asset_graph(), plan), start=1):
-                print(f"[{number}] {', '.join(run.keys)} …", flush=True)
+                job = job_for(jobs, run)
+                print(f"[{number}] {', '.join(run.keys)} ({job}) …", flush=True)
                 for key in run.keys:
                     if key in plan.prepare and key not in prepared:
                         prepared.add(key)
                         plan.prepare[key]()
-                rows = execute(defs, instance, run)
+                rows = execute(defs, instance, run, job)
                 for asset, _, count, seconds in rows:
                     print(f"    {asset}: {count} rows in {seconds:.1f}s", flush=True)
                 summary.extend(rows)
+            observed = observe_sources(defs, instance)
             filled = recent_fill(defs.resolve_asset_graph(), instance)
+            by_job = Counter(run.job_name for run in instance.get_runs())
         print()
         _print_table(summary)
         print("\nrecent partitions filled: " + ", ".join(f"{a} {n}/{m}" for a, n, m in filled))
+        print("observed: " + "; ".join(observed))
+        print("runs by job: " + ", ".join(f"{job} {n}" for job, n in sorted(by_job.items())))
     finally:
         if not keep:
             stopped = stack.down()

@@ -18,7 +18,12 @@ from taxi_platform.defs.logs.partitions import LOGS_START
 API_LOGS = dg.AssetKey("api_logs")
 BATCH = 200  # materializations read per evaluation; the cursor resumes where it stopped
 
-api_logs_late_job = dg.define_asset_job("api_logs_late_hours_job", selection=[API_LOGS])
+api_logs_job = dg.define_asset_job(
+    "api_logs_job",
+    selection=[API_LOGS],
+    description="Bronze `api_logs` hours: late hours re-run by `api_logs_late_hours` (run key "
+    "`<hour>:<digest>`), or any hours by hand and by the demo.",
+)
 
 
 def late_hour_requests(
@@ -44,7 +49,7 @@ def late_hour_requests(
 
 
 @dg.sensor(
-    job=api_logs_late_job,
+    job=api_logs_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Re-materializes each `api_logs` hour that a later fetch hour found late "

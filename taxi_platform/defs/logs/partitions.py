@@ -1,7 +1,8 @@
 """Partitions of the log pipeline: hours and days of `inDate`, cut in UTC.
 
 Shared by bronze (`api_logs`, hourly) and silver/gold (`click_events` and the marts,
-daily) so that a day's partition maps exactly onto its 24 hours.
+daily) so that a day's partition maps exactly onto its 24 hours. Both start on
+`TAXI_LOGS_FIRST_DAY`, when the click logs start, read when the code location loads.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -9,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from taxi_platform.defs.logs.layout import MAX_LATENESS
+from taxi_platform.settings import first_day
 
-LOGS_START = "2026-01-01"
+LOGS_START = first_day("TAXI_LOGS_FIRST_DAY").isoformat()
 
 DAY = timedelta(days=1)
 

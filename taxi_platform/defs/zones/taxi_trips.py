@@ -19,9 +19,13 @@ from taxi_platform.defs.zones.trip_files import (
     trip_key,
 )
 from taxi_platform.resources.lake import LakeResource
+from taxi_platform.settings import first_day
 
-# TLC's Yellow Taxi records start in 2009-01; a month is complete (a partition) once it ended.
-TRIP_MONTHS = dg.MonthlyPartitionsDefinition(start_date="2009-01-01")
+# From `TAXI_TRIPS_FIRST_MONTH` (TLC's Yellow Taxi records start in 2009-01, the default); a
+# month is complete (a partition) once it ended.
+TRIP_MONTHS = dg.MonthlyPartitionsDefinition(
+    start_date=first_day("TAXI_TRIPS_FIRST_MONTH").isoformat()
+)
 MAX_OUTSIDE_SHARE = 0.01  # TLC files carry a few stray dates; more means a wrong file
 
 
@@ -116,8 +120,15 @@ def taxi_trips(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mate
     )
 
 
+taxi_trips_job = dg.define_asset_job(
+    "taxi_trips_job",
+    selection=[taxi_trips],
+    description="Registers and validates months of TLC trip files in the lake.",
+)
+
+
 @dg.sensor(
-    target=taxi_trips,
+    job=taxi_trips_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=f"Requests the `taxi_trips` partition of each new or changed file under "
@@ -129,7 +140,7 @@ def taxi_trips_arrivals(context: dg.SensorEvaluationContext, lake: LakeResource)
     for month, etag in changed_months(lake.list_objects(TRIPS_PREFIX), seen):
         partition = partition_of_month(month)
         if not TRIP_MONTHS.has_partition_key(partition):
-            # Not a partition yet (a month still running) or before 2009: retried next tick.
+            # Not a partition yet (a month still running) or before the first: retried next tick.
             context.log.info(f"{trip_key(month)} has no taxi_trips partition yet; skipped")
             continue
         requests.append(dg.RunRequest(partition_key=partition, run_key=f"{month}:{etag}"))

@@ -46,7 +46,7 @@ WINDOW = (
     "after the next window. New months arrive as `taxi_trips` partitions (sensor); the "
     "automation condition recomputes the window once they are in."
 )
-# Eager, except that it does not wait for *every* taxi_trips month since 2009 to exist.
+# Eager, except that it does not wait for *every* taxi_trips month to exist.
 AUTOMATION = (
     dg.AutomationCondition.eager()
     .without(~dg.AutomationCondition.any_deps_missing())

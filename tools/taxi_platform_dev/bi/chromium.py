@@ -168,14 +168,19 @@ class Browser:
         self.call("Input.insertText", text=text)
 
     def press_enter(self) -> None:
+        self.press("Enter", "Enter", 13, text="\r")
+
+    def press(self, key: str, code: str, virtual: int, modifiers: int = 0, text: str = "") -> None:
+        """One key as the keyboard sends it; `modifiers` 1 Alt, 2 Ctrl, 4 Meta, 8 Shift."""
         for kind in ("keyDown", "keyUp"):
             self.call(
                 "Input.dispatchKeyEvent",
                 type=kind,
-                key="Enter",
-                code="Enter",
-                windowsVirtualKeyCode=13,
-                **({"text": "\r"} if kind == "keyDown" else {}),
+                key=key,
+                code=code,
+                windowsVirtualKeyCode=virtual,
+                modifiers=modifiers,
+                **({"text": text} if text and kind == "keyDown" else {}),
             )
 
     def screenshot(self, out: Path, ready: str | None = None) -> Path:
@@ -187,6 +192,33 @@ class Browser:
         if ready:
             self.wait_until(ready, "the redraw after resizing")
             time.sleep(2)  # entry animations
+        return self.capture(out)
+
+    def window(self, width: int, height: int, scale: float = 1.0) -> None:
+        """A fixed `width` × `height` window drawn at `scale` (pictures `scale` times as many
+        pixels wide): for an app that fills its window and scrolls inside it (the Dagster UI)."""
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=scale,
+            mobile=False,
+        )
+
+    def wheel(self, x: int, y: int, delta: int, modifiers: int = 0) -> None:
+        """One mouse-wheel step at (x, y); with Ctrl (`modifiers` 2) apps read it as a zoom."""
+        self.call(
+            "Input.dispatchMouseEvent",
+            type="mouseWheel",
+            x=x,
+            y=y,
+            deltaX=0,
+            deltaY=delta,
+            modifiers=modifiers,
+        )
+
+    def capture(self, out: Path) -> Path:
+        """A PNG of the window as it is."""
         data = self.call("Page.captureScreenshot", format="png")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(base64.b64decode(data["data"]))

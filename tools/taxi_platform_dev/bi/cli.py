@@ -13,6 +13,7 @@ import signal
 from pathlib import Path
 
 from taxi_platform.settings import REPO_ROOT, ConfigError
+from taxi_platform_dev.bi.dagster_ui import ui_pictures_command
 from taxi_platform_dev.bi.grafana_local import grafana_hint
 from taxi_platform_dev.bi.screenshots import DEFAULT_OUT, screenshots_command
 from taxi_platform_dev.bi.superset_bundle import build_bundle
@@ -103,3 +104,10 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     pictures.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the PNGs")
     pictures.add_argument("--only", choices=["grafana", "superset"], help="one kind only")
     pictures.set_defaults(func=screenshots_command)
+
+    ui = subparsers.add_parser(
+        "ui-pictures",
+        help="PNGs of the Dagster UI (asset lineage, an asset's page) over the (demo) stack",
+    )
+    ui.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the PNGs")
+    ui.set_defaults(func=ui_pictures_command)

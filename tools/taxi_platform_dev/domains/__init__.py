@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 
+import dagster as dg
+
 # Progress is printed by the tooling itself; Dagster's console log stays at warnings.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -43,6 +45,23 @@ class DemoPlan:
     partitions: Mapping[str, Callable[[], Sequence[RunPartition]]] = field(default_factory=dict)
     prepare: Mapping[str, Callable[[], None]] = field(default_factory=dict)
     prepared: frozenset[str] = frozenset()
+
+
+def run_job(
+    job: dg.UnresolvedAssetJobDefinition,
+    assets: Sequence[dg.AssetsDefinition],
+    resources: Mapping[str, object],
+    instance: dg.DagsterInstance,
+    ops: Mapping[str, object] | None = None,
+    **kwargs,
+) -> dg.ExecuteInProcessResult:
+    """One run of the code location's named `job` over `assets` (and `resources`, e.g. a
+    replayed source), quiet: in the instance's run list it carries the job's name, as a
+    scheduled run would, not `__ephemeral_asset_job__`."""
+    definitions = dg.Definitions(assets=assets, jobs=[job], resources=resources)
+    return definitions.resolve_job_def(job.name).execute_in_process(
+        run_config={**QUIET, **({"ops": ops} if ops else {})}, instance=instance, **kwargs
+    )
 
 
 def domain_names() -> list[str]:

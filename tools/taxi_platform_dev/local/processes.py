@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -71,6 +72,18 @@ def terminate(pid: int, timeout: float = 15.0) -> bool:
                 return True
             time.sleep(0.1)
     return not pid_alive(pid)
+
+
+def stop_group(process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Stop a child started with `start_new_session=True` and everything it started (Dagster's
+    code servers): SIGTERM to its process group, SIGKILL after `timeout`."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def wait_for_port(port: int, timeout: float, what: str, log: Path | None = None) -> None:

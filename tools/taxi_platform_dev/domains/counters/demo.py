@@ -29,7 +29,7 @@ from taxi_platform.defs.counters.items import ZONE_KEY, CounterTables
 from taxi_platform.defs.counters.partitions import BUSINESS_DAYS
 from taxi_platform.defs.counters.stats import CUTOFF_HOUR
 from taxi_platform.settings import timezone, zones_csv_default
-from taxi_platform_dev.domains import QUIET, DemoPlan
+from taxi_platform_dev.domains import DemoPlan, run_job
 from taxi_platform_dev.domains.counters.simulator import (
     TrafficModel,
     add_count,
@@ -60,6 +60,7 @@ def simulated_days(days: int) -> list[date]:
 def simulate_days(days: int) -> None:
     """Traffic of the `days` simulated business days, a snapshot after every hour, each day
     but the last closed at 03:00 the next morning."""
+    from taxi_platform.defs.counters import schedules
     from taxi_platform.defs.counters.activity_log import zone_hourly_activity_log
     from taxi_platform.defs.counters.daily_stats import daily_zone_stats
     from taxi_platform.resources.wiring import build_resources
@@ -72,16 +73,9 @@ def simulate_days(days: int) -> None:
     _counters_after_a_reset(client, tables, model.zones)
     dispatches = pickups = rows = snapshots = 0
 
-    def at_clock(assets, at: datetime, **kwargs) -> dg.ExecuteInProcessResult:
-        [asset] = assets
+    def at_clock(job, asset, at: datetime, **kwargs) -> dg.ExecuteInProcessResult:
         config = {asset.op.name: {"config": {"clock_at": at.isoformat()}}}
-        return dg.materialize(
-            assets,
-            instance=instance,
-            resources=resources,
-            run_config={**QUIET, "ops": config},
-            **kwargs,
-        )
+        return run_job(job, [asset], resources, instance, ops=config, **kwargs)
 
     def traffic(start: datetime, end: datetime) -> None:
         nonlocal dispatches, pickups
@@ -92,7 +86,7 @@ def simulate_days(days: int) -> None:
 
     def snapshot(at: datetime) -> None:
         nonlocal rows, snapshots
-        result = at_clock([zone_hourly_activity_log], at)
+        result = at_clock(schedules.counter_snapshot_job, zone_hourly_activity_log, at)
         [taken] = result.asset_materializations_for_node("zone_hourly_activity_log")
         rows += taken.metadata["dagster/row_count"].value
         snapshots += 1
@@ -111,7 +105,12 @@ def simulate_days(days: int) -> None:
                 snapshot(at)
             if number < days - 1:  # the last day stays open: the live view shows it
                 closing = day_start(day) + 24 * HOUR + CLOSE_AFTER
-                at_clock([daily_zone_stats], closing, partition_key=day.isoformat())
+                at_clock(
+                    schedules.daily_zone_stats_job,
+                    daily_zone_stats,
+                    closing,
+                    partition_key=day.isoformat(),
+                )
                 way = "hour by hour" if number >= first_hourly else "in one batch"
                 print(f"    {day}: 24 hours written {way}, closed at 03:00", flush=True)
     first = day_start(simulated_days(days)[0])

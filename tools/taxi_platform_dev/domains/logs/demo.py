@@ -20,12 +20,12 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 from cryptography.fernet import Fernet
 
-from taxi_platform.defs.logs.landing import api_logs_landing
+from taxi_platform.defs.logs import landing, schedules
 from taxi_platform.defs.logs.partitions import daily_partitions
 from taxi_platform.resources.log_api import LogApiResource
 from taxi_platform.resources.wiring import build_resources
 from taxi_platform.settings import timezone
-from taxi_platform_dev.domains import QUIET, DemoPlan
+from taxi_platform_dev.domains import DemoPlan, run_job
 from taxi_platform_dev.domains.logs.simulator import (
     FAULT_KINDS,
     RETURNING_SHARE,
@@ -76,11 +76,12 @@ def land_days(days: int) -> None:
     started = time.monotonic()
     try:
         with dg.DagsterInstance.get() as instance:
-            result = dg.materialize(
-                [api_logs_landing],
-                instance=instance,
-                resources=resources,
-                run_config={**QUIET, "ops": {"api_logs_landing": {"config": config}}},
+            result = run_job(
+                schedules.api_logs_landing_job,
+                [landing.api_logs_landing],
+                resources,
+                instance,
+                ops={"api_logs_landing": {"config": config}},
             )
     finally:
         stop()
