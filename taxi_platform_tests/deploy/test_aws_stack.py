@@ -15,7 +15,6 @@ import time
 import uuid
 from pathlib import Path
 
-import boto3
 import dagster as dg
 import pytest
 import yaml
@@ -30,9 +29,9 @@ from taxi_platform.resources.wiring import build_resources
 from taxi_platform.settings import SETTINGS
 from taxi_platform_dev.cli import main
 from taxi_platform_dev.deploy.aws_env import OUTPUT_VARIABLES, TEMPLATE
+from taxi_platform_tests.deploy.moto_network import REGION, moto_session, vpc_with_two_subnets
 from taxi_platform_tests.support import QUIET
 
-REGION = "ap-northeast-2"
 # The key attribute the counters' code reads each DynamoDB table by, by the variable that
 # names the table: the template must create exactly these.
 TABLE_KEYS = {
@@ -92,17 +91,9 @@ def test_outputs_cover_the_variables_and_parameters_default_to_the_design():
 def deployed(stack_env) -> dict:
     """The template deployed on moto with names of its own (the session stack's are taken)."""
     endpoint = stack_env["AWS_ENDPOINT_URL"]
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
+    session = moto_session()
     ec2 = session.client("ec2", endpoint_url=endpoint)
-    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=f"{REGION}{z}")[
-            "Subnet"
-        ]["SubnetId"]
-        for i, z in enumerate("ab", start=1)
-    ]
+    vpc, subnets = vpc_with_two_subnets(ec2, 42)
     suffix = uuid.uuid4().hex[:8]
     names = {variable: f"cfn-{suffix}-{variable.lower()}" for variable in TABLE_PARAMETERS}
     parameters = {

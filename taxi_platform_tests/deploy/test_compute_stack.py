@@ -10,16 +10,15 @@ import base64
 import time
 import uuid
 
-import boto3
 import pytest
 from cfnlint.api import ManualArgs, lint, lint_file
 from cfnlint.decode import decode_str
 
 from taxi_platform.settings import INFRA_DIR
 from taxi_platform_dev.deploy.aws_env import TEMPLATE as PLATFORM_TEMPLATE
+from taxi_platform_tests.deploy.moto_network import REGION, moto_session, vpc_with_two_subnets
 
 COMPUTE_TEMPLATE = INFRA_DIR / "aws" / "compute.yaml"
-REGION = "ap-northeast-2"
 # moto refuses to create AWS's reserved /aws/... names and resolves a parameter's default even
 # when a value is passed: the image parameter's default (AWS's public Debian 13 parameter) is
 # swapped for a look-alike the test creates, in the deployed copy of the template only.
@@ -54,17 +53,9 @@ def _deploy(cfn, name: str, template: str, parameters: dict[str, str]) -> dict[s
 @pytest.fixture(scope="module")
 def compute(stack_env) -> dict:
     endpoint = stack_env["AWS_ENDPOINT_URL"]
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
+    session = moto_session()
     ec2 = session.client("ec2", endpoint_url=endpoint)
-    vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.43.{i}.0/24", AvailabilityZone=f"{REGION}{z}")[
-            "Subnet"
-        ]["SubnetId"]
-        for i, z in enumerate("ab", start=1)
-    ]
+    vpc, subnets = vpc_with_two_subnets(ec2, 43)
     ami = ec2.describe_images()["Images"][0]["ImageId"]
     session.client("ssm", endpoint_url=endpoint).put_parameter(
         Name=AMI_PARAMETER, Value=ami, Type="String", Overwrite=True
