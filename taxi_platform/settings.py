@@ -112,6 +112,14 @@ def _zones_location(value: str) -> str | None:
     return "is neither an http(s) URL, an s3://bucket/key URI nor an existing file"
 
 
+def _absolute_folder(value: str) -> str | None:
+    """A folder named absolutely: the images and the cache set it so, and a relative one would
+    depend on where each process starts."""
+    if Path(value).is_absolute() and not Path(value).is_file():
+        return None
+    return "is not an absolute folder path: e.g. /opt/spark-jars, or unset it for the cache"
+
+
 def _first(form: str, example: str) -> Check:
     """A first partition: a date of `form` (strftime) before the current day or month (UTC),
     so that the partition set it starts has at least one closed partition."""
@@ -257,6 +265,7 @@ SETTINGS: dict[str, Setting] = {
             "TAXI_SPARK_JARS_DIR",
             None,
             "folder of spark/pom.xml's jars for s3a (default: the `spark jars` cache)",
+            check=_absolute_folder,
         ),
         Setting(
             "TAXI_SPARK_LOG_LEVEL",

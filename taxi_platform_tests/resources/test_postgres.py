@@ -415,12 +415,18 @@ def test_the_static_check_passes_composed_sql_and_messages(source: str):
     assert not formatted_sql(source)
 
 
+# Modules whose SQL is not PostgreSQL's: the engine composes the SQL model files (SQL text is
+# its input) for DuckDB, with every value (an input's URI) quoted by `sql_literal`.
+NOT_POSTGRES = {"resources/engine.py"}
+
+
 def test_no_module_formats_sql():
     """Names reach SQL only as `sql.Identifier`, values only as parameters, everywhere."""
     root = Path(taxi_platform.__file__).parent
     found = [
         f"{path.relative_to(root.parent)}:{line}: {text!r}"
         for path in sorted(root.rglob("*.py"))
+        if str(path.relative_to(root)) not in NOT_POSTGRES
         for line, text in formatted_sql(path.read_text())
     ]
     assert not found, "SQL built by formatting; compose it with psycopg.sql:\n" + "\n".join(found)

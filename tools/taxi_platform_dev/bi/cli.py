@@ -13,7 +13,6 @@ import signal
 from pathlib import Path
 
 from taxi_platform.settings import REPO_ROOT, ConfigError
-from taxi_platform_dev.bi.dagster_ui import ui_pictures_command
 from taxi_platform_dev.bi.grafana_local import grafana_hint
 from taxi_platform_dev.bi.screenshots import DEFAULT_OUT, screenshots_command
 from taxi_platform_dev.bi.superset_bundle import build_bundle
@@ -21,6 +20,7 @@ from taxi_platform_dev.bi.superset_env import SupersetEnvironment
 from taxi_platform_dev.bi.superset_server import SupersetServer
 from taxi_platform_dev.local.processes import port_is_free
 from taxi_platform_dev.local.stack import Stack
+from taxi_platform_dev.ui_pictures import ui_pictures_command
 
 DEFAULT_BUNDLE = REPO_ROOT / "build" / "superset_bundle.zip"
 
