@@ -14,5 +14,5 @@ taxi_zones_job = dg.define_asset_job(
 zone_models_job = dg.define_asset_job(
     "zone_models_job",
     selection=[zone_models.zone_models],
-    description="The Spark zone models: `expected_pickups` and `adjacent_zones`.",
+    description="The zone models (TAXI_ENGINE): `expected_pickups` and `adjacent_zones`.",
 )
