@@ -25,6 +25,12 @@ def _stack_command(args: argparse.Namespace) -> int:
     elif args.action == "down":
         stopped = stack.down()
         print("stopped: " + ", ".join(stopped) if stopped else "nothing was running")
+    elif args.action == "reset":
+        stopped = stack.reset()
+        print(
+            ("stopped: " + ", ".join(stopped) + "; " if stopped else "") + "forgot the data in "
+            f"{stack.home}: the lake and counters, PostgreSQL's databases, Dagster's storage"
+        )
     elif args.action == "status":
         print("\n".join(stack.status_lines()))
         return 0 if stack.is_up() else 3
@@ -128,8 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taxi-platform", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    stack = sub.add_parser("stack", help="the embedded local stack (PostgreSQL, moto)")
-    stack.add_argument("action", choices=["up", "down", "status", "env"])
+    stack = sub.add_parser(
+        "stack",
+        help="the embedded local stack (PostgreSQL, moto)",
+        description="up: start it (loading the lake and counters `down` saved); down: save "
+        "and stop; reset: stop without saving and forget its data; status; env: its variables",
+    )
+    stack.add_argument("action", choices=["up", "down", "reset", "status", "env"])
     stack.set_defaults(func=_stack_command)
 
     dev = sub.add_parser("dev", help="stack + simulators + `dagster dev` on 127.0.0.1")

@@ -20,10 +20,12 @@ share, with `?` parameters named, in order, in a `-- params:` header line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -103,27 +105,45 @@ def query(name: str) -> Query:
     return known[name]
 
 
-def lake_environment(environ: Mapping[str, str] | None = None) -> tuple[dict[str, str], str]:
-    """(variables to reach the lake with, where they came from).
+@contextlib.contextmanager
+def lake_environment(
+    environ: Mapping[str, str] | None = None, say: Callable[[str], None] = print
+) -> Iterator[tuple[dict[str, str], str]]:
+    """(variables to reach the lake with, where they came from), for the `with` block.
 
     The environment when it names an S3 (an endpoint, or `TAXI_PLATFORM_ENV=aws`: the
     platform's own settings); else the running local stack's (`TAXI_STACK_HOME` or
-    `.stack`), else the demo's kept stack (`.stack/demo`, `taxi-platform demo --keep`)."""
+    `.stack`), else the demo's kept stack (`.stack/demo`, `taxi-platform demo --keep`); else
+    the lake a stopped one saved (the newer of the two), served for the block by a moto of
+    its own, so reading it neither starts the stack nor changes its save."""
     environ = dict(os.environ if environ is None else environ)
     if (
         environ.get("AWS_ENDPOINT_URL_S3")
         or environ.get("AWS_ENDPOINT_URL")
         or environ.get("TAXI_PLATFORM_ENV") == "aws"
     ):
-        return environ, "the environment"
-    for stack in (Stack(default_home()), Stack(default_home() / "demo")):
+        yield environ, "the environment"
+        return
+    stacks = [Stack(default_home(), say), Stack(default_home() / "demo", say)]
+    for stack in stacks:
         if stack.is_up():
-            return {**environ, **stack.env()}, f"the stack in {stack.home}"
-    raise ConfigError(
-        "no lake to read: AWS_ENDPOINT_URL is not set and no local stack is running: start "
-        "one (`taxi-platform stack up`, or keep the demo's: `taxi-platform demo --keep`), or "
-        "export the aws settings (`taxi-platform aws env`)"
-    )
+            yield {**environ, **stack.env()}, f"the stack in {stack.home}"
+            return
+    saved = [stack for stack in stacks if stack.moto_state.exists()]
+    if not saved:
+        raise ConfigError(
+            "no lake to read: AWS_ENDPOINT_URL is not set, no local stack is running and none "
+            "saved a lake: start one (`taxi-platform stack up`, or run `taxi-platform demo`), "
+            "or export the aws settings (`taxi-platform aws env`)"
+        )
+    stack = max(saved, key=lambda s: s.moto_state.stat().st_mtime)
+    with stack.serving_saved() as served:
+        when = datetime.fromtimestamp(stack.moto_state.stat().st_mtime, UTC)
+        yield (
+            {**environ, **served},
+            f"the lake the stopped stack in {stack.home} saved at {when:%Y-%m-%d %H:%M} UTC, "
+            "read through a temporary moto: changes are not kept",
+        )
 
 
 def lake_bucket(environ: Mapping[str, str]) -> str:

@@ -116,8 +116,12 @@ def _run(catalogue: Catalogue, statement: str, as_csv: bool, out: TextIO) -> boo
 
 
 def sql_command(args: argparse.Namespace) -> int:
-    environ, origin = lake_environment()
-    catalogue = open_catalogue(environ)
+    with lake_environment(say=lambda line: print(line, file=sys.stderr)) as (environ, origin):
+        print(f"lake: {origin}", file=sys.stderr)
+        return _session(args, open_catalogue(environ))
+
+
+def _session(args: argparse.Namespace, catalogue: Catalogue) -> int:
     for note in catalogue.notes():
         print(f"note: {note}", file=sys.stderr)
     if args.command_text is not None:
@@ -132,7 +136,7 @@ def sql_command(args: argparse.Namespace) -> int:
         return 0
     if sys.stdin.isatty():
         print(
-            f"lake s3://{catalogue.bucket} ({origin}): {', '.join(catalogue.tables) or 'no tables'}"
+            f"lake s3://{catalogue.bucket}: {', '.join(catalogue.tables) or 'no tables'}"
             " — statements end with ';', .tables, .queries, .quit",
             file=sys.stderr,
         )
@@ -144,7 +148,8 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
         "sql",
         help="SQL over the lake (DuckDB): bronze api_logs, Silver click_events, TLC trips",
         description="Opens the lake's views (infra/lake/views) over the S3 of the environment, "
-        "else of the running local stack, else of the demo's kept stack.",
+        "else of the running local stack, else of the demo's kept stack, else the lake a "
+        "stopped local or demo stack saved (the newer), through a temporary moto.",
     )
     what = sql.add_mutually_exclusive_group()
     what.add_argument("-c", dest="command_text", metavar="SQL", help="run SQL and exit")

@@ -2,7 +2,8 @@
 
 Why a server and not moto's in-process mocks: the platform talks to it with plain boto3
 through `AWS_ENDPOINT_URL`, exactly as it talks to AWS, from every Dagster process.
-moto keeps its data in memory: stopping the stack forgets the lake and the counters.
+moto keeps its data in memory: the stack saves it on `down` and loads it on `up`
+(`moto_state.py`).
 """
 
 from __future__ import annotations
@@ -39,18 +40,24 @@ def start_moto(home: Path, port: int) -> int:
     return process.pid
 
 
+def clients(endpoint: str, region: str):
+    """(S3, DynamoDB) boto3 clients of the moto server at `endpoint`."""
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+    )
+    return session.client("s3", endpoint_url=endpoint), session.client(
+        "dynamodb", endpoint_url=endpoint
+    )
+
+
 def create_resources(
     endpoint: str, region: str, bucket: str, tables: dict[str, str] | None = None
 ) -> None:
     """The bucket and the four DynamoDB tables (idempotent)."""
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
-    )
-    s3 = session.client("s3", endpoint_url=endpoint)
+    s3, dynamodb = clients(endpoint, region)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if bucket not in existing:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
-    dynamodb = session.client("dynamodb", endpoint_url=endpoint)
     present = set(dynamodb.list_tables()["TableNames"])
     for variable, (default_name, key) in DYNAMODB_KEYS.items():
         name = (tables or {}).get(variable, default_name)

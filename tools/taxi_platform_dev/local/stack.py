@@ -1,8 +1,11 @@
-"""The embedded stack's lifecycle: `up`, `down`, `status`, `env`.
+"""The embedded stack's lifecycle: `up`, `down`, `reset`, `status`, `env`.
 
 State (ports, PIDs, generated passwords and the Fernet key) lives in `stack.json` inside
 the stack folder, readable only by its owner; `env` turns it into the platform's variables.
 `up` is idempotent and serialised by a lock file, so a second `up` finds the first.
+The data outlives `down` as an AWS account's does: PostgreSQL's in its data folder, moto's
+S3 objects and DynamoDB items saved by `down` to `moto/state.zip` and loaded by `up`.
+`reset` forgets both.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import secrets
 import shlex
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,10 +27,11 @@ from typing import Any
 import psycopg
 from cryptography.fernet import Fernet
 
-from taxi_platform.settings import INFRA_DIR, REPO_ROOT, SETTINGS, zones_csv_default
+from taxi_platform.settings import INFRA_DIR, REPO_ROOT, SETTINGS, ConfigError, zones_csv_default
+from taxi_platform_dev.local import moto_state
 from taxi_platform_dev.local.moto import create_resources, start_moto
 from taxi_platform_dev.local.postgres import EmbeddedPostgres
-from taxi_platform_dev.local.processes import choose_port, pid_alive, terminate
+from taxi_platform_dev.local.processes import choose_port, free_port, pid_alive, terminate
 
 ROLES = ("postgres", "spark_writer", "stats_writer", "gold_writer", "bi_reader", "dagster")
 WRITERS = {  # variable → (role, database, DDL file)
@@ -50,6 +55,11 @@ class Stack:
     @property
     def state_file(self) -> Path:
         return self.home / "stack.json"
+
+    @property
+    def moto_state(self) -> Path:
+        """moto's S3 objects and DynamoDB items, saved by `down` and loaded by `up`."""
+        return self.home / "moto" / "state.zip"
 
     @property
     def postgres(self) -> EmbeddedPostgres:
@@ -135,6 +145,16 @@ class Stack:
         pid = start_moto(self.home / "moto", port)
         state["moto"] = {"pid": pid, "port": port}
         env = self.env(state)
+        if self.moto_state.exists():
+            self.say(f"loading the lake and counters saved in {self.moto_state} …")
+            try:
+                loaded = moto_state.load(
+                    env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say
+                )
+            except BaseException:
+                terminate(pid)  # not left running half loaded, nor orphaned
+                raise
+            self.say(f"loaded {loaded.summary()}")
         create_resources(
             env["AWS_ENDPOINT_URL"],
             env["AWS_REGION"],
@@ -155,29 +175,84 @@ class Stack:
             folder.chmod(0o700)
         shutil.copyfile(INFRA_DIR / "dagster" / "dagster.yaml", home / "dagster.yaml")
 
-    def down(self) -> list[str]:
-        """Stop every process the stack started, by PID; returns what was stopped."""
-        stopped: list[str] = []
+    def down(self, save: bool = True) -> list[str]:
+        """Stop every process the stack started, by PID; returns what was stopped.
+
+        moto's data is saved first (`save`); when that fails nothing is stopped, so nothing
+        is lost: the error says how to go on."""
         with self._locked():
             state = self.load()
-            pg = self.postgres
-            pid = pg.pid() or state.get("postgres", {}).get("pid")
-            if pid_alive(pid):
-                pg.stop()
-                if pid_alive(pid):
-                    terminate(pid)
-                stopped.append(f"postgres (pid {pid})")
-            for name in ("moto", *state.get("extra_processes", {})):
-                entry = state.get(name) or state.get("extra_processes", {}).get(name, {})
-                if pid_alive(entry.get("pid")):
-                    terminate(entry["pid"])
-                    stopped.append(f"{name} (pid {entry['pid']})")
-            for name in ("postgres", "moto"):
-                state.get(name, {}).pop("pid", None)
-            state.pop("extra_processes", None)
-            if state:
-                self._save(state)
+            if save:
+                self._save_moto(state)
+            return self._stop(state)
+
+    def _save_moto(self, state: dict[str, Any]) -> None:
+        if not pid_alive(state.get("moto", {}).get("pid")):
+            return  # nothing in memory: the last save (if any) stays what `up` loads
+        env = self.env(state)
+        self.say(f"saving the lake and counters to {self.moto_state} …")
+        try:
+            saved = moto_state.save(
+                env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say
+            )
+        except Exception as exc:
+            raise ConfigError(
+                f"could not save moto's data to {self.moto_state} ({type(exc).__name__}: "
+                f"{exc}); the stack is still running: free the space or fix the folder and "
+                "run `taxi-platform stack down` again, or `taxi-platform stack reset` to stop "
+                "it and forget its data"
+            ) from exc
+        self.say(f"saved {saved.summary()}")
+
+    def reset(self) -> list[str]:
+        """Stop the stack without saving and forget its data: the saved lake and counters,
+        PostgreSQL's data folder and Dagster's local storage. Passwords and ports stay."""
+        with self._locked():
+            stopped = self._stop(self.load())
+            self.moto_state.unlink(missing_ok=True)
+            for folder in (self.postgres.data_dir, self.home / "dagster_home"):
+                shutil.rmtree(folder, ignore_errors=True)
         return stopped
+
+    def _stop(self, state: dict[str, Any]) -> list[str]:
+        stopped: list[str] = []
+        pg = self.postgres
+        pid = pg.pid() or state.get("postgres", {}).get("pid")
+        if pid_alive(pid):
+            pg.stop()
+            if pid_alive(pid):
+                terminate(pid)
+            stopped.append(f"postgres (pid {pid})")
+        for name in ("moto", *state.get("extra_processes", {})):
+            entry = state.get(name) or state.get("extra_processes", {}).get(name, {})
+            if pid_alive(entry.get("pid")):
+                terminate(entry["pid"])
+                stopped.append(f"{name} (pid {entry['pid']})")
+        for name in ("postgres", "moto"):
+            state.get(name, {}).pop("pid", None)
+        state.pop("extra_processes", None)
+        if state:
+            self._save(state)
+        return stopped
+
+    @contextlib.contextmanager
+    def serving_saved(self) -> Iterator[dict[str, str]]:
+        """The stack's variables with S3 and DynamoDB served, for the block, by a moto of
+        its own holding what `down` last saved: a stopped stack read without starting it
+        (its save is left as it was, whatever the block writes)."""
+        with tempfile.TemporaryDirectory(prefix="taxi-saved-lake-") as folder:
+            port = free_port()
+            pid = start_moto(Path(folder), port)
+            try:
+                env = self.env({**self.load(), "moto": {"pid": pid, "port": port}})
+                self.say(f"loading the lake and counters saved in {self.moto_state} …")
+                loaded = moto_state.load(
+                    env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say
+                )
+                self.say(f"loaded {loaded.summary()}")
+                yield env
+            finally:
+                terminate(pid)
 
     def register_process(self, name: str, pid: int, port: int | None = None) -> None:
         """Record a process started beside the stack (e.g. the log API simulator) for `down`."""
