@@ -37,7 +37,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        stack.down()
+        stack.down(save=False)  # the session's lake dies with its temporary folder
 
 
 @pytest.fixture(scope="session")

@@ -70,6 +70,17 @@ def test_the_demo_materializes_every_asset_and_stops_its_stack(stack, tmp_path: 
     assert set(by_job) == {name for name in jobs if not name.startswith("__")}
     assert len(console.splitlines()) <= MAX_CONSOLE_LINES, console[-4000:]
     assert "demo stack stopped" in console
+    # The stopped demo stack saved its lake: `taxi-platform sql` counts the demo's Silver rows.
+    count = "select count(*) from click_events"
+    sql = subprocess.run(
+        [str(Path(sys.executable).parent / "taxi-platform"), "sql", "--csv", "-c", count],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert sql.stdout.splitlines()[-1:] == [str(summary["click_events"])], sql.stderr
     demo_stack = Stack(tmp_path / "demo")
     assert not demo_stack.is_up()
 

@@ -226,6 +226,7 @@ def run_demo(keep: bool = False, days: int = DEMO_DAYS) -> int:
     if not 1 <= days <= MAX_DAYS:
         raise ConfigError(f"--days {days}: simulate between 1 and {MAX_DAYS} days")
     stack = Stack(default_home() / "demo")
+    stack.reset()  # fresh: the last demo's saved lake, databases and runs are forgotten
     stack.up()
     try:
         os.environ.update(stack.env())

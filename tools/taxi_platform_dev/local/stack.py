@@ -316,4 +316,11 @@ class Stack:
             where = f"127.0.0.1:{entry['port']}" if entry.get("port") else "-"
             pid = entry.get("pid", "-")
             lines.append(f"{name:<10} {'running' if alive else 'stopped':<8} pid {pid} {where}")
+        if self.moto_state.exists():
+            saved = self.moto_state.stat()
+            when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(saved.st_mtime))
+            lines.append(
+                f"saved lake and counters: {self.moto_state} ({saved.st_size / 2**20:.1f} MB, "
+                f"{when}; `up` loads it)"
+            )
         return lines
