@@ -19,7 +19,6 @@ on the debootstrap base, or TAXI_IMAGE names one.
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import time
@@ -33,11 +32,11 @@ from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 from dagster_docker.docker_run_launcher import DOCKER_CONTAINER_ID_TAG
 from dagster_graphql import DagsterGraphQLClient
 
-from taxi_platform.defs.zones.taxi_zones import ZONES_KEY
 from taxi_platform.settings import INFRA_DIR, REPO_ROOT, zones_csv_default
 from taxi_platform_dev.local.processes import free_port
 from taxi_platform_tests.podman_images import PODMAN_ENV, build_image, podman
 from taxi_platform_tests.support import BIN
+from taxi_platform_tests.zones.test_taxi_zones import assert_loaded_from
 
 pytestmark = [pytest.mark.image, pytest.mark.timeout(1800)]
 
@@ -230,16 +229,8 @@ def test_the_daemon_launches_a_run_in_a_container_of_its_own(
     assert podman(*of_run).stdout.split() == [container_id]
     assert materialization is not None and materialization.run_id == run_id
 
-    # What it wrote: the zone table, read here from the CSV shipped with the code.
-    zone_csv = Path(zones_csv_default())
-    with zone_csv.open(newline="") as handle:
-        expected = [
-            (int(r["LocationID"]), r["Borough"], r["Zone"], r["service_zone"])
-            for r in csv.DictReader(handle)
-        ]
-    table = postgres_db.fetch_all("SELECT * FROM taxi_zones ORDER BY location_id")
-    assert [tuple(r.values()) for r in table] == expected
-    assert lake.get_bytes(ZONES_KEY) == zone_csv.read_bytes()
+    # What it wrote: the zone table shipped with the code, in PostgreSQL and the lake ...
+    rows = assert_loaded_from(Path(zones_csv_default()), postgres_db, lake)
     # ... by the asset's code running in that container (its log line is the container's).
     logs = podman("logs", container_id)
-    assert f"loaded {len(expected)} zones into postgres.taxi_zones" in logs.stdout + logs.stderr
+    assert f"loaded {rows} zones into postgres.taxi_zones" in logs.stdout + logs.stderr
