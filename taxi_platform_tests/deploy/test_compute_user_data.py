@@ -18,11 +18,11 @@ import pytest
 from cfnlint.decode import decode_str
 
 from taxi_platform.settings import INFRA_DIR, REPO_ROOT
+from taxi_platform_tests.podman_images import PODMAN_ENV
 
 pytestmark = [pytest.mark.image, pytest.mark.timeout(1800)]
 
 TEMPLATE = INFRA_DIR / "aws" / "compute.yaml"
-PODMAN_ENV = {**os.environ, "CONTAINERS_CONF": str(INFRA_DIR / "images" / "containers.conf")}
 BASE = "localhost/taxi-platform-host:trixie-r1"
 MIRROR = os.environ.get("TAXI_IMAGE_MIRROR", "http://deb.debian.org/debian")
 REF = "host-test"

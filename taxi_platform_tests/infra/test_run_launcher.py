@@ -1,7 +1,8 @@
 """The compose instance's run launcher (infra/dagster/run_launcher.docker.yaml, appended to
 dagster.yaml in the image): Dagster loads it as a DockerRunLauncher on compose's network and
-image, passing each run exactly the variables compose gives the daemon. Starting containers
-through it needs a Docker engine, which this machine lacks (README, Docker Compose)."""
+image, passing each run exactly the variables compose gives the daemon. The launcher starting
+a run's container for real, through podman's Docker-compatible API, is
+test_run_launcher_podman.py (marker `image`)."""
 
 import yaml
 from dagster import DagsterInstance

@@ -2,7 +2,7 @@
 on the production path, reading the TLC months from the session's moto S3 and writing back
 through `s3a://` with hadoop-aws's magic committer, publishes exactly the tables the default
 engine (DuckDB) published from the same months. One Spark run per session; the DuckDB run
-is the shared `local_run`. (The marts' parity test covers Spark's staged inputs.)"""
+is the shared `local_run`. (The marts' parity test covers Spark's staged inputs and s3a.)"""
 
 from taxi_platform.defs.zones.model_sql import FILTERS
 from taxi_platform.defs.zones.zone_models import zone_models

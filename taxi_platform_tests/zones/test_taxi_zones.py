@@ -2,6 +2,7 @@
 
 import csv
 import hashlib
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -13,9 +14,8 @@ from taxi_platform_tests.support import checks, metadata
 HEADER = b'"LocationID","Borough","Zone","service_zone"\n'
 
 
-def test_taxi_zones_loads_the_tlc_table(resources, postgres_db, lake, zone_csv):
-    result = dg.materialize([taxi_zones, taxi_zones_match_lake], resources=resources)
-    assert result.success
+def assert_loaded_from(zone_csv: Path, postgres_db, lake) -> int:
+    """`taxi_zones` and the lake's copy hold `zone_csv` (read here with csv); its row count."""
     with zone_csv.open(newline="") as handle:
         expected = [
             (int(r["LocationID"]), r["Borough"], r["Zone"], r["service_zone"])
@@ -24,6 +24,13 @@ def test_taxi_zones_loads_the_tlc_table(resources, postgres_db, lake, zone_csv):
     table = postgres_db.fetch_all("SELECT * FROM taxi_zones ORDER BY location_id")
     assert [tuple(r.values()) for r in table] == expected
     assert lake.get_bytes(ZONES_KEY) == zone_csv.read_bytes()
+    return len(expected)
+
+
+def test_taxi_zones_loads_the_tlc_table(resources, postgres_db, lake, zone_csv):
+    result = dg.materialize([taxi_zones, taxi_zones_match_lake], resources=resources)
+    assert result.success
+    assert assert_loaded_from(zone_csv, postgres_db, lake) == 265
     assert metadata(result, taxi_zones)["dagster/row_count"] == 265
     assert {name: c.passed for name, c in checks(result).items()} == {"taxi_zones_match_lake": True}
 

@@ -11,10 +11,7 @@ name images to test instead of building them.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 import uuid
 
@@ -22,47 +19,31 @@ import pytest
 import requests
 
 from taxi_platform.defs.zones.zone_models import zone_models
-from taxi_platform.settings import INFRA_DIR, REPO_ROOT
+from taxi_platform.settings import REPO_ROOT
 from taxi_platform_dev.local.processes import free_port
+from taxi_platform_tests.podman_images import build_image, podman
 from taxi_platform_tests.zones.conftest import MODEL_MONTHS, published_tables
 from taxi_platform_tests.zones.reference_models import reference_models
 from taxi_platform_tests.zones.test_zone_models import assert_equal_to_reference
 
 pytestmark = [pytest.mark.image, pytest.mark.timeout(2400)]
 
-BUILD = INFRA_DIR / "images" / "build.sh"
-PODMAN_ENV = {**os.environ, "CONTAINERS_CONF": str(INFRA_DIR / "images" / "containers.conf")}
 # What the executors need from the environment: credentials and region (the endpoint and the
 # committer come from the driver's settings).
 EXECUTOR_VARIABLES = ("AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 
 
-def _build(variable: str, tag: str, *args: str) -> str:
-    if found := os.environ.get(variable):
-        return found
-    if sys.platform != "linux":
-        pytest.skip("podman builds and runs the images on Linux only")
-    subprocess.run([str(BUILD), tag, *args], check=True)
-    return tag
-
-
 @pytest.fixture(scope="module")
 def spark_image() -> str:
     spark = REPO_ROOT / "spark"
-    return _build(
+    return build_image(
         "TAXI_SPARK_IMAGE", "taxi-platform-spark:test", str(spark / "Dockerfile"), str(spark)
     )
 
 
 @pytest.fixture(scope="module")
 def dagster_image() -> str:
-    return _build("TAXI_IMAGE", "taxi-platform-dagster:test")
-
-
-def podman(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["podman", *args], env={**PODMAN_ENV, **(env or {})}, capture_output=True, text=True
-    )
+    return build_image("TAXI_IMAGE", "taxi-platform-dagster:test")
 
 
 @pytest.fixture
