@@ -19,6 +19,8 @@ import pyarrow as pa
 from taxi_platform.resources.duckdb_s3 import connect_s3
 from taxi_platform.resources.engine import run_duckdb
 from taxi_platform.sql_models import SqlModel
+from taxi_platform_dev.local.processes import terminate
+from taxi_platform_dev.local.spark_connect import launch, stack_spark, url
 from taxi_platform_dev.local.stack import Stack
 
 
@@ -62,6 +64,34 @@ def compared_cells(plain: float, metadata: dict, wall: float, spark_wall: float 
     if spark_wall is None:
         return [*cells, "–", "–"]
     return [*cells, f"{spark_wall:.1f}", f"{spark_wall / plain:.0f}×"]
+
+
+# The Spark engine on a warm Spark Connect server, after `COMPARED` (None: not run).
+CONNECT_COMPARED = ("Spark Connect asset wall (s)", "Connect / plain", "spark-submit / Connect")
+
+
+def connect_cells(plain: float, spark_wall: float | None, connect_wall: float | None) -> list:
+    if connect_wall is None:
+        return ["–"] * len(CONNECT_COMPARED)
+    submit = f"{spark_wall / connect_wall:.1f}×" if spark_wall is not None else "–"
+    return [f"{connect_wall:.1f}", f"{connect_wall / plain:.0f}×", submit]
+
+
+@contextmanager
+def connect_server(stack: Stack) -> Iterator[str]:
+    """A Spark Connect server beside the bench stack, as `taxi-platform dev` starts one with
+    TAXI_ENGINE=spark (the stack's Spark settings; started once, warm for every run after);
+    `TAXI_SPARK_REMOTE` names it while it runs, so `build_resources` wires it."""
+    environ = dict(os.environ)
+    started = time.perf_counter()
+    pid, port = launch(stack_spark(environ), stack.home / "spark_connect.log", environ)
+    print(f"Spark Connect server started in {time.perf_counter() - started:.1f} s", flush=True)
+    os.environ["TAXI_SPARK_REMOTE"] = url(port)
+    try:
+        yield url(port)
+    finally:
+        del os.environ["TAXI_SPARK_REMOTE"]
+        terminate(pid)
 
 
 def plain_duckdb(model: SqlModel) -> tuple[float, dict[str, pa.Table]]:

@@ -1,7 +1,7 @@
 """Benchmark (by hand, not a test): the Gold marts on the default engine through the asset,
 against a plain DuckDB script of the same SQL, and Spark for reference.
 
-    uv run python bench/bench_gold.py [--rates 1 10] [--no-spark]
+    uv run python bench/bench_gold.py [--rates 1 10] [--no-spark] [--no-connect]
 
 Rate 1× is the old log ETL's 100 records per 3-minute window (48,000 a day), 10× ten times
 that. For each rate, on a fresh embedded stack: one UTC day of bronze is written from the log
@@ -11,11 +11,14 @@ API simulator and `click_events` materialized (reported, not compared), then
 - asset, DuckDB: `dg.materialize` of the four marts with the code location's resources
   (engine `duckdb`): its engine time (from the metadata) and its wall time (Dagster, listing
   Silver, the blocking checks, delete + COPY of the four tables in one transaction);
-- asset, Spark: the same with engine `spark` (spark-submit `local[N]`, Pipes, staged Silver).
+- asset, Spark: the same with engine `spark` (spark-submit `local[N]`, Pipes, staged Silver);
+- asset, Spark Connect: the same on a Spark Connect server started once per stack
+  (`TAXI_SPARK_REMOTE`, as `taxi-platform dev` runs the spark engine; staged Silver).
 Every run's published rows must equal the baseline's. Prints a Markdown table.
 """
 
 import argparse
+import contextlib
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -25,8 +28,11 @@ import dagster as dg
 import pandas as pd
 from bench_common import (
     COMPARED,
+    CONNECT_COMPARED,
     bench_stack,
     compared_cells,
+    connect_cells,
+    connect_server,
     load_average,
     machine,
     plain_duckdb,
@@ -50,6 +56,7 @@ COLUMNS = (
     "events",
     "Silver run (s)",
     *COMPARED,
+    *CONNECT_COMPARED,
     "same rows",
 )
 
@@ -77,6 +84,7 @@ def same_rows(gold_db, computed: dict[str, pd.DataFrame]) -> bool:
 
 
 def run_marts(resources: dict, engine: str) -> tuple[float, dict]:
+    """Wall seconds and metadata of the marts' run on `engine`."""
     started = time.perf_counter()
     result = dg.materialize(
         [click_events, gold_marts],
@@ -89,7 +97,8 @@ def run_marts(resources: dict, engine: str) -> tuple[float, dict]:
     return wall, {key: value.value for key, value in metadata.items()}
 
 
-def run_rate(rate: int, spark: bool) -> list[str]:
+def run_rate(rate: int, spark: bool, connect: str | None) -> list[str]:
+    """A row of the table; `connect`: the URL of a Spark Connect server to run on as well."""
     resources = build_resources("local")
     live = {key: resources[key].process_config_and_initialize() for key in ("lake", "gold_db")}
     lake, gold_db = live["lake"], live["gold_db"]
@@ -111,8 +120,14 @@ def run_rate(rate: int, spark: bool) -> list[str]:
     if spark:
         spark_wall, _ = run_marts(resources, "spark")
         same = same and same_rows(gold_db, computed)
+    connect_wall = None
+    if connect:
+        connect_wall, ran = run_marts(build_resources("local"), "spark")  # TAXI_SPARK_REMOTE
+        assert ran["spark_remote"] == connect, "the Connect run went through spark-submit"
+        same = same and same_rows(gold_db, computed)
     cells = [f"{rate}×", f"{events:,}", f"{silver:.1f}"]
     cells += compared_cells(plain, metadata, wall, spark_wall)
+    cells += connect_cells(plain, spark_wall, connect_wall)
     cells.append("yes" if same else "NO")
     return cells
 
@@ -121,12 +136,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--no-spark", action="store_true", help="skip the Spark reference")
+    parser.add_argument("--no-connect", action="store_true", help="skip Spark Connect")
     args = parser.parse_args()
     print(f"machine: {machine()}; load average at start {load_average()}", flush=True)
     rows = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for rate in args.rates:
-        with tempfile.TemporaryDirectory(prefix="bench_gold_") as tmp, bench_stack(Path(tmp)):
-            rows.append("| " + " | ".join(run_rate(rate, not args.no_spark)) + " |")
+        with (
+            tempfile.TemporaryDirectory(prefix="bench_gold_") as tmp,
+            bench_stack(Path(tmp)) as stack,
+            contextlib.ExitStack() as server,
+        ):
+            connect = None if args.no_connect else server.enter_context(connect_server(stack))
+            rows.append("| " + " | ".join(run_rate(rate, not args.no_spark, connect)) + " |")
             print(rows[-1], flush=True)
     print(f"\nload average at the end {load_average()}\n")
     print("\n".join(rows))

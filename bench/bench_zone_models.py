@@ -11,11 +11,14 @@ uploaded to the lake; then for each rate and window of 1 and 3 months:
 - asset, DuckDB: `dg.materialize` of `zone_models` with the code location's resources
   (engine `duckdb`): its engine time (connection + SQL, from the metadata) and its wall time
   (Dagster, listing the lake, the run's metadata, COPY of both tables into PostgreSQL);
-- asset, Spark: the same with engine `spark` (spark-submit `local[N]`, Pipes, staged inputs).
+- asset, Spark: the same with engine `spark` (spark-submit `local[N]`, Pipes, staged inputs);
+- asset, Spark Connect: the same on a Spark Connect server started once for the whole bench
+  (`TAXI_SPARK_REMOTE`, as `taxi-platform dev` runs the spark engine; staged inputs).
 Every run's published tables must equal the baseline's. Prints a Markdown table.
 """
 
 import argparse
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -24,8 +27,11 @@ import dagster as dg
 import pyarrow as pa
 from bench_common import (
     COMPARED,
+    CONNECT_COMPARED,
     bench_stack,
     compared_cells,
+    connect_cells,
+    connect_server,
     load_average,
     machine,
     plain_duckdb,
@@ -45,6 +51,7 @@ COLUMNS = (
     "months",
     "trips",
     *COMPARED,
+    *CONNECT_COMPARED,
     "same tables",
 )
 
@@ -93,11 +100,18 @@ def main() -> None:
     parser.add_argument("--rates", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--windows", type=int, nargs="+", default=[1, 3])
     parser.add_argument("--no-spark", action="store_true", help="skip the Spark reference")
+    parser.add_argument("--no-connect", action="store_true", help="skip Spark Connect")
     args = parser.parse_args()
     print(f"machine: {machine()}; load average at start {load_average()}", flush=True)
     rows = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    with tempfile.TemporaryDirectory(prefix="bench_zone_models_") as tmp, bench_stack(Path(tmp)):
+    with (
+        tempfile.TemporaryDirectory(prefix="bench_zone_models_") as tmp,
+        bench_stack(Path(tmp)) as stack,
+        contextlib.ExitStack() as server,
+    ):
         resources = build_resources("local")
+        connect = None if args.no_connect else server.enter_context(connect_server(stack))
+        connect_resources = build_resources("local")  # with TAXI_SPARK_REMOTE when started
         live = {k: resources[k].process_config_and_initialize() for k in ("lake", "postgres_db")}
         lake, postgres_db = live["lake"], live["postgres_db"]
         for rate in args.rates:
@@ -115,8 +129,14 @@ def main() -> None:
                 if not args.no_spark:
                     spark_wall, _ = run_asset(resources, "spark", months)
                     same = same and published(postgres_db) == want
+                connect_wall = None
+                if connect:
+                    connect_wall, ran = run_asset(connect_resources, "spark", months)
+                    assert ran["spark_remote"] == connect, "the Connect run was a spark-submit"
+                    same = same and published(postgres_db) == want
                 cells = [f"{rate}×", window, f"{metadata['input_rows']:,}"]
                 cells += compared_cells(plain, metadata, wall, spark_wall)
+                cells += connect_cells(plain, spark_wall, connect_wall)
                 cells.append("yes" if same else "NO")
                 rows.append("| " + " | ".join(map(str, cells)) + " |")
                 print(rows[-1], flush=True)

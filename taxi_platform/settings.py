@@ -262,6 +262,16 @@ SETTINGS: dict[str, Setting] = {
             check=_one_of("stage", "s3a"),
         ),
         Setting(
+            "TAXI_SPARK_REMOTE",
+            None,
+            "Spark Connect server for the spark engine's SQL models (else a spark-submit per run)",
+            secret=True,  # its `/;token=…` parameter, when the server wants one
+            check=_pattern(
+                r"sc://[A-Za-z0-9.-]+(:\d+)?(/(;[A-Za-z0-9_.-]+=[^;\s]*)*)?",
+                "a Spark Connect URL such as sc://host:15002",
+            ),
+        ),
+        Setting(
             "TAXI_SPARK_JARS_DIR",
             None,
             "folder of spark/pom.xml's jars for s3a (default: the `spark jars` cache)",

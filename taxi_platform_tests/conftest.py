@@ -88,3 +88,21 @@ def spark_jars_dir() -> Path:
 
     assert main(["spark", "jars"]) == 0
     return cache_dir()
+
+
+@pytest.fixture(scope="session")
+def spark_connect(stack, spark_jars_dir, tmp_path_factory):
+    """The URL of one Spark Connect server for the session, started by the first test that
+    asks (as `taxi-platform dev` starts one with the spark engine): `local[2]` like the
+    spark-submit tests, reading staged paths and the stack's moto S3 over s3a alike."""
+    from taxi_platform.resources.spark import SparkResource
+    from taxi_platform_dev.local.processes import terminate
+    from taxi_platform_dev.local.spark_connect import launch, url
+
+    spark = SparkResource(input_mode="s3a", driver_memory="1g", shuffle_partitions=4)
+    log = tmp_path_factory.mktemp("spark_connect") / "server.log"
+    pid, port = launch(spark, log, dict(os.environ))
+    try:
+        yield url(port)
+    finally:
+        terminate(pid)

@@ -105,3 +105,16 @@ def test_an_unreachable_zones_url_is_one_line_naming_it():
         ReferenceDataResource(zones_url=url, timeout_seconds=2).fetch_zones()
     assert str(error.value).startswith(f"TAXI_ZONES_URL {url} is unreachable (ConnectionError)")
     assert "\n" not in str(error.value)
+
+
+def test_a_spark_connect_server_that_does_not_answer_is_one_line_naming_it():
+    from taxi_platform.resources.spark_connect import connect
+
+    port = free_port()
+    with pytest.raises(ConfigError) as error:
+        connect(f"sc://127.0.0.1:{port}/;token=not-to-be-shown", {})
+    assert str(error.value) == (
+        f"TAXI_SPARK_REMOTE: no Spark Connect server answers on 127.0.0.1:{port} "
+        "(ConnectionRefusedError): start one (`taxi-platform stack up` with TAXI_ENGINE=spark), "
+        "or unset TAXI_SPARK_REMOTE to spark-submit each run"
+    )

@@ -8,28 +8,19 @@ pyspark and dagster-pipes):
     {"inputs": [{"view": "trips", "parts": [{"uri": "...", "sql": "SELECT ... FROM source_file"}]}],
      "steps": [{"name": "classified", "sql": "SELECT ..."}, ...],
      "outputs": ["expected_pickups", ...], "output": "<folder or s3a://...>", "assets": [...]}
-Each input file is registered as the view `source_file`, read by its SELECT, and the parts
-are unioned into the input's view; each step becomes a cached view; each output is written
-as one Parquet file in `<output>/<name>`. Runs under Dagster Pipes (metadata back to the
-`assets`) and equally under a plain spark-submit (Pipes is then a no-op).
+The relations are built by `spark_plan.py` (`taxi_platform/spark_plan.py`, shipped beside
+this job with `--py-files`; the Spark Connect path builds them with the same module), and
+each output is written as one Parquet file in `<output>/<name>`. Runs under Dagster Pipes
+(metadata back to the `assets`) and equally under a plain spark-submit (Pipes is then a no-op).
 """
 
 import argparse
 import json
 import time
-from functools import reduce
 
 from dagster_pipes import open_dagster_pipes
-from pyspark.sql import DataFrame, SparkSession
-
-
-def register_inputs(spark: SparkSession, inputs: list[dict]) -> None:
-    for source in inputs:
-        parts = []
-        for part in source["parts"]:
-            spark.read.parquet(part["uri"]).createOrReplaceTempView("source_file")
-            parts.append(spark.sql(part["sql"]))  # analysed now: later files do not leak in
-        reduce(DataFrame.union, parts).cache().createOrReplaceTempView(source["view"])
+from pyspark.sql import SparkSession
+from spark_plan import build_relations
 
 
 def write_outputs(spark: SparkSession, plan: dict) -> dict[str, int]:
@@ -51,14 +42,9 @@ def main() -> None:
     with open_dagster_pipes() as pipes:
         started = time.monotonic()
         spark = SparkSession.builder.getOrCreate()
-        spark.conf.set("spark.sql.session.timeZone", "UTC")
-        # Timestamps as Parquet TIMESTAMP_MICROS (UTC-adjusted), not legacy INT96.
-        spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         ready = time.monotonic()
         try:
-            register_inputs(spark, plan["inputs"])
-            for step in plan["steps"]:
-                spark.sql(step["sql"]).cache().createOrReplaceTempView(step["name"])
+            build_relations(spark, plan)
             rows = write_outputs(spark, plan)
             metadata = {
                 "spark_session_seconds": round(ready - started, 3),

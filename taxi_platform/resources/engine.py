@@ -8,9 +8,12 @@ and CI's default) or `spark` (the `aws` wiring's default: the cluster of `SparkR
 
 - duckdb: in this process; inputs read straight from the lake's S3 (`connect_s3`: httpfs
   and boto3's credentials and endpoint) or local paths; outputs as Arrow tables.
-- spark: the files transpiled to Spark SQL, written as a plan and run by
-  `spark/jobs/sql_model.py` through `SparkResource.submit` (Pipes, stage or s3a inputs,
-  local mode or a cluster); outputs read back with `SparkResource.read_output`.
+- spark: the files transpiled to Spark SQL, as a plan whose relations
+  `taxi_platform/spark_plan.py` builds. With `SparkResource.remote` (`TAXI_SPARK_REMOTE`) in
+  a session on that warm Spark Connect server, outputs back as Arrow
+  (`resources/spark_connect.py`); else by `spark/jobs/sql_model.py` through
+  `SparkResource.submit` (a JVM per run: Pipes, local mode or a cluster), outputs read back
+  with `SparkResource.read_output`. Inputs staged or over s3a either way.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import dagster as dg
 import pyarrow as pa
 from pydantic import Field
 
+from taxi_platform import spark_plan as plan_module
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.spark import SparkResource
 from taxi_platform.settings import ConfigError
@@ -62,8 +66,11 @@ def run_duckdb(connection: Any, model: SqlModel) -> dict[str, pa.Table]:
     return {name: connection.table(name).to_arrow_table() for name in model.outputs}
 
 
-def spark_plan(model: SqlModel, uris: Mapping[str, str], output: str, assets: list[str]) -> dict:
-    """The plan `spark/jobs/sql_model.py` runs; `uris` maps the model's URIs to Spark's."""
+def spark_plan(
+    model: SqlModel, uris: Mapping[str, str], output: str | None = None, assets: Sequence[str] = ()
+) -> dict:
+    """The plan `taxi_platform/spark_plan.py` builds; `uris` maps the model's URIs to Spark's.
+    `output` and `assets`: where the spark-submit job writes, and whom it reports to."""
     return {
         "model": model.name,
         "inputs": [
@@ -79,7 +86,7 @@ def spark_plan(model: SqlModel, uris: Mapping[str, str], output: str, assets: li
         "steps": [{"name": step, "sql": to_spark(model.statement(step))} for step in model.steps],
         "outputs": list(model.outputs),
         "output": output,
-        "assets": assets,
+        "assets": list(assets),
     }
 
 
@@ -157,6 +164,8 @@ class EngineResource(dg.ConfigurableResource):
                 uris[uri] = spark.input_uri(client, bucket, key)
             else:
                 uris[uri] = uri
+        if spark.remote:
+            return self._run_connect(context, model, spark, spark_plan(model, uris))
         run_id = context.run.run_id
         output = spark.output_uri(lake.bucket, model.name, run_id)
         assets = [key.to_user_string() for key in context.selected_asset_keys]
@@ -165,7 +174,9 @@ class EngineResource(dg.ConfigurableResource):
         plan_file.write_text(json.dumps(plan, indent=1))
         started = time.monotonic()
         try:
-            invocation = spark.submit(context, SPARK_JOB, [f"--plan={plan_file}"])
+            invocation = spark.submit(
+                context, SPARK_JOB, [f"--plan={plan_file}"], py_files=[plan_module.__file__]
+            )
             submitted = time.monotonic()
             tables = {name: spark.read_output(client, f"{output}/{name}") for name in model.outputs}
         finally:
@@ -180,6 +191,27 @@ class EngineResource(dg.ConfigurableResource):
                 "engine": "spark",
                 "engine_start_seconds": round(submitted - started - compute, 3),
                 "engine_compute_seconds": compute,
+                **job,
+            },
+        )
+
+    def _run_connect(
+        self, context: dg.AssetExecutionContext, model: SqlModel, spark: SparkResource, plan: dict
+    ) -> ModelRun:
+        from taxi_platform.resources.spark_connect import run_plan  # the Connect client
+
+        conf = {"spark.sql.shuffle.partitions": str(spark.shuffle_partitions)}
+        tables, job = run_plan(spark.remote, plan, conf)
+        context.log.info(
+            f"{model.name} on Spark Connect {job['spark_remote']} ({job['spark_master']}): "
+            f"{job['spark_compute_seconds']:.2f} s"
+        )
+        return ModelRun(
+            tables,
+            {
+                "engine": "spark",
+                "engine_start_seconds": job["spark_session_seconds"],
+                "engine_compute_seconds": job["spark_compute_seconds"],
                 **job,
             },
         )

@@ -147,6 +147,11 @@ class SparkResource(dg.ConfigurableResource):
     log_level: str = Field(default="WARN", description="Driver log level (log4j2).")
     extra_conf: dict[str, str] = Field(default_factory=dict)
     jobs_dir: str = str(SPARK_JOBS_DIR)
+    remote: str | None = Field(
+        default=None,
+        description="A Spark Connect server (sc://host:15002): the SQL models run there, in a "
+        "warm session, instead of a spark-submit per run (resources/spark_connect.py).",
+    )
 
     @property
     def reads_s3a(self) -> bool:
@@ -228,12 +233,11 @@ class SparkResource(dg.ConfigurableResource):
         extra = self.extra_conf.get(DRIVER_JAVA_OPTIONS)
         return f"{options} {extra}" if extra else options
 
-    def command(self, job: str, args: Sequence[str] = ()) -> list[str]:
-        path = Path(self.jobs_dir) / job
-        if not path.exists():
-            raise ConfigError(f"Spark job {path} does not exist: jobs live in spark/jobs/")
-        conf = {
-            **(s3a_conf() | s3a_class_path() if self.reads_s3a else {}),
+    def driver_conf(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The `--conf`s of a driver: a job's, or a Spark Connect server's (`environ`: the
+        server's, for the lake's endpoint)."""
+        return {
+            **(s3a_conf(environ) | s3a_class_path() if self.reads_s3a else {}),
             "spark.driver.memory": self.driver_memory,
             "spark.executor.memory": self.executor_memory,
             "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
@@ -242,9 +246,18 @@ class SparkResource(dg.ConfigurableResource):
             **self.extra_conf,
             DRIVER_JAVA_OPTIONS: self.driver_java_options(),
         }
+
+    def command(
+        self, job: str, args: Sequence[str] = (), py_files: Sequence[str] = ()
+    ) -> list[str]:
+        path = Path(self.jobs_dir) / job
+        if not path.exists():
+            raise ConfigError(f"Spark job {path} does not exist: jobs live in spark/jobs/")
         cmd = [spark_submit_path(), "--master", self.master, "--name", f"taxi_platform:{job}"]
-        for key, value in conf.items():
+        for key, value in self.driver_conf().items():
             cmd += ["--conf", f"{key}={value}"]
+        if py_files:  # modules the job imports, put beside it on the driver and executors
+            cmd += ["--py-files", ",".join(py_files)]
         return [*cmd, str(path), *args]
 
     def submit(
@@ -253,13 +266,17 @@ class SparkResource(dg.ConfigurableResource):
         job: str,
         args: Sequence[str] = (),
         extras: Mapping[str, Any] | None = None,
+        py_files: Sequence[str] = (),
     ) -> dg.PipesClientCompletedInvocation:
         """Run a job with spark-submit; its Pipes messages become this step's events."""
-        command = self.command(job, args)
+        command = self.command(job, args, py_files)
         if self.reads_s3a:
             check_s3a_access(s3a_buckets(args))
         context.log.info(f"spark-submit {job} on {self.master} (log level {self.log_level})")
-        client = dg.PipesSubprocessClient(env={**os.environ, **spark_environment(self.master)})
+        # Without pyspark's SPARK_REMOTE: set, it would turn the job's own session into a Spark
+        # Connect client. The platform's Connect server is `remote` (TAXI_SPARK_REMOTE).
+        env = {k: v for k, v in os.environ.items() if k != "SPARK_REMOTE"}
+        client = dg.PipesSubprocessClient(env={**env, **spark_environment(self.master)})
         with warnings.catch_warnings():
             # Dagster's own subprocess client calls a preview API of its own: not ours to fix,
             # and printed on every run.

@@ -49,6 +49,7 @@ def build_resources(environment: str | None = None) -> dict[str, Any]:
             input_mode=configured("TAXI_SPARK_INPUT_MODE")
             or ("s3a" if environment == "aws" else "stage"),
             log_level=configured("TAXI_SPARK_LOG_LEVEL"),
+            remote=configured("TAXI_SPARK_REMOTE"),
         ),
         # The SQL models: DuckDB on one machine locally and in CI, the Spark cluster on AWS.
         "engine": EngineResource(

@@ -1,8 +1,10 @@
 """Engine parity for the zone models: the Spark engine (spark-submit in local mode, Pipes)
 on the production path, reading the TLC months from the session's moto S3 and writing back
 through `s3a://` with hadoop-aws's magic committer, publishes exactly the tables the default
-engine (DuckDB) published from the same months. One Spark run per session; the DuckDB run
-is the shared `local_run`. (The marts' parity test covers Spark's staged inputs and s3a.)"""
+engine (DuckDB) published from the same months; so does the Spark engine on the session's
+warm Spark Connect server, reading the same months over s3a and handing the tables back as
+Arrow. One run per path; the DuckDB run is the shared `local_run`. (The marts' parity tests
+cover Spark's staged inputs, s3a and Connect.)"""
 
 from taxi_platform.defs.zones.model_sql import FILTERS
 from taxi_platform.defs.zones.zone_models import zone_models
@@ -19,21 +21,42 @@ from taxi_platform_tests.zones.conftest import (
 COUNTS = ("input_rows", "valid_rows", *(f"dropped_{name}" for name in FILTERS))
 
 
-def test_spark_over_s3a_publishes_the_tables_of_duckdb(
-    local_run, resources, lake, postgres_db, spark_jars_dir, tmp_path
-):
+def assert_spark_published_the_tables_of_duckdb(local_run, resources, postgres_db, spark):
+    """One materialization on the Spark engine with `spark` into emptied tables; the DuckDB
+    run's tables and counts exactly. Returns the Spark run's metadata of each model."""
     duckdb_result, (duckdb_expected, duckdb_adjacency) = local_run
-    engine = {"engine": EngineResource(engine="spark"), "spark": s3a_spark("local[2]", tmp_path)}
+    for table in ("expected_pickups", "adjacent_zones"):  # what is there now, Spark published
+        postgres_db.execute(f"DELETE FROM {table}")
+    engine = {"engine": EngineResource(engine="spark"), "spark": spark}
     result = materialize_models({**resources, **engine}, sorted(MODEL_MONTHS))
     assert result.success
     spark_expected, spark_adjacency = published_tables(postgres_db)
     assert len(spark_expected) > 0 and len(spark_adjacency) > 0
     assert spark_expected.equals(duckdb_expected)
     assert spark_adjacency == duckdb_adjacency
+    ran = [metadata(result, key) for key in keys_of(zone_models)]
+    for model, key in zip(ran, keys_of(zone_models), strict=True):
+        baseline = metadata(duckdb_result, key)
+        assert (model["engine"], baseline["engine"]) == ("spark", "duckdb")
+        assert model["spark_master"] == "local[2]"
+        assert {c: model[c] for c in COUNTS} == {c: baseline[c] for c in COUNTS}
+        assert model["dagster/row_count"] == baseline["dagster/row_count"]
+    return ran
+
+
+def test_spark_over_s3a_publishes_the_tables_of_duckdb(
+    local_run, resources, lake, postgres_db, spark_jars_dir, tmp_path
+):
+    spark = s3a_spark("local[2]", tmp_path)
+    ran = assert_spark_published_the_tables_of_duckdb(local_run, resources, postgres_db, spark)
+    assert all("spark_remote" not in model for model in ran)  # spark-submit
     assert_nothing_staged_or_left(tmp_path, lake)
-    for key in keys_of(zone_models):
-        ran, baseline = metadata(result, key), metadata(duckdb_result, key)
-        assert (ran["engine"], baseline["engine"]) == ("spark", "duckdb")
-        assert ran["spark_master"] == "local[2]"
-        assert {c: ran[c] for c in COUNTS} == {c: baseline[c] for c in COUNTS}
-        assert ran["dagster/row_count"] == baseline["dagster/row_count"]
+
+
+def test_spark_connect_over_s3a_publishes_the_tables_of_duckdb(
+    local_run, resources, lake, postgres_db, spark_connect, tmp_path
+):
+    spark = s3a_spark("local[2]", tmp_path, remote=spark_connect)
+    ran = assert_spark_published_the_tables_of_duckdb(local_run, resources, postgres_db, spark)
+    assert all(model["spark_remote"] == spark_connect for model in ran)
+    assert_nothing_staged_or_left(tmp_path, lake)

@@ -21,7 +21,10 @@ from taxi_platform_dev.local.stack import Stack
 def _stack_command(args: argparse.Namespace) -> int:
     stack = Stack()
     if args.action == "up":
+        from taxi_platform_dev.local import spark_connect
+
         stack.up()
+        spark_connect.start(stack)  # only with TAXI_ENGINE=spark
     elif args.action == "down":
         stopped = stack.down()
         print("stopped: " + ", ".join(stopped) if stopped else "nothing was running")

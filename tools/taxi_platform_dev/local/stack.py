@@ -302,6 +302,9 @@ class Stack:
         log_api = state.get("extra_processes", {}).get("log_api")
         if log_api and log_api.get("port"):
             env["TAXI_LOG_API_URL"] = f"http://127.0.0.1:{log_api['port']}/logs"
+        connect = state.get("extra_processes", {}).get("spark_connect")  # local/spark_connect.py
+        if connect and connect.get("port"):
+            env["TAXI_SPARK_REMOTE"] = f"sc://127.0.0.1:{connect['port']}"
         return env
 
     def export_lines(self) -> str:

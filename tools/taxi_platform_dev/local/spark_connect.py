@@ -1,0 +1,101 @@
+"""A Spark Connect server beside the local stack: the spark engine's warm session.
+
+Why: a spark-submit per run starts a JVM and a SparkContext every time (~6 s, then seconds
+of job scheduling); a Connect server pays that once. `stack up`, `dev` and `demo` start it
+when the SQL models run on Spark here (`TAXI_ENGINE=spark`; DuckDB, the local default, needs
+no JVM) and no server is configured already (`TAXI_SPARK_REMOTE`). It is registered with the
+stack as `spark_connect`, so `stack env` exports its URL as `TAXI_SPARK_REMOTE` and
+`stack down` stops it. The test session starts its own through `launch` (a fixture).
+
+Its driver is configured as a spark-submit job's (`SparkResource.driver_conf`: master, memory,
+log level; with `TAXI_SPARK_INPUT_MODE=s3a` the hadoop-aws jars and the lake's endpoint from
+the stack's environment, credentials from the same environment), listening on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from taxi_platform.resources.spark import SparkResource, spark_environment, spark_submit_path
+from taxi_platform.settings import ConfigError
+from taxi_platform_dev.local.processes import free_port, pid_alive, port_is_free, terminate
+from taxi_platform_dev.local.stack import Stack
+
+SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+PROCESS_NAME = "spark_connect"
+START_TIMEOUT = 300.0  # a loaded 2-core machine takes a minute or more to start the JVM
+
+
+def server_command(spark: SparkResource, port: int, environ: Mapping[str, str]) -> list[str]:
+    conf = {
+        **spark.driver_conf(environ),
+        "spark.connect.grpc.binding.address": "127.0.0.1",
+        "spark.connect.grpc.binding.port": str(port),
+        "spark.ui.enabled": "false",
+    }
+    command = [spark_submit_path(), "--master", spark.master, "--class", SERVER_CLASS]
+    command += ["--name", f"taxi_platform:{PROCESS_NAME}"]
+    for key, value in conf.items():
+        command += ["--conf", f"{key}={value}"]
+    return command
+
+
+def url(port: int) -> str:
+    return f"sc://127.0.0.1:{port}"
+
+
+def launch(spark: SparkResource, log_path: Path, environ: Mapping[str, str]) -> tuple[int, int]:
+    """Start a server in its own session; its PID and port once it listens."""
+    port = free_port()
+    env = {k: v for k, v in environ.items() if k != "SPARK_REMOTE"}  # it would be a client
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            server_command(spark, port, environ),
+            env={**env, **spark_environment(spark.master)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + START_TIMEOUT
+    while port_is_free(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            terminate(process.pid)
+            raise ConfigError(
+                f"the Spark Connect server did not listen on 127.0.0.1:{port} within "
+                f"{START_TIMEOUT:.0f}s: see {log_path}"
+            )
+        time.sleep(0.5)
+    return process.pid, port
+
+
+def stack_spark(environ: Mapping[str, str]) -> SparkResource:
+    """The stack's Spark settings, as the code location's wiring reads them locally."""
+    return SparkResource(
+        master=environ.get("TAXI_SPARK_MASTER") or "local[2]",
+        input_mode=environ.get("TAXI_SPARK_INPUT_MODE") or "stage",
+        log_level=environ.get("TAXI_SPARK_LOG_LEVEL") or "WARN",
+    )
+
+
+def spark_engine_chosen(environ: Mapping[str, str]) -> bool:
+    return (environ.get("TAXI_ENGINE") or "").strip().lower() == "spark"
+
+
+def start(stack: Stack) -> None:
+    """Start the stack's server when the spark engine is chosen, unless one already runs or
+    `TAXI_SPARK_REMOTE` names another."""
+    if not spark_engine_chosen(os.environ) or os.environ.get("TAXI_SPARK_REMOTE"):
+        return
+    if pid_alive(stack.load().get("extra_processes", {}).get(PROCESS_NAME, {}).get("pid")):
+        return
+    environ = {**os.environ, **stack.env()}
+    started = time.monotonic()
+    pid, port = launch(stack_spark(environ), stack.home / f"{PROCESS_NAME}.log", environ)
+    stack.register_process(PROCESS_NAME, pid, port)
+    stack.say(f"Spark Connect ready on {url(port)} (pid {pid}, {time.monotonic() - started:.1f}s)")
