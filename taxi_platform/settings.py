@@ -252,7 +252,8 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "TAXI_TIMEZONE",
             "Asia/Seoul",
-            "schedules, the counters' business day and the marts' peak hour",
+            "schedules, the counters' business day, the marts' local hours and days, and every "
+            "hour and day the dashboards show",
             check=_time_zone,
         ),
         Setting(

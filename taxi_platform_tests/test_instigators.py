@@ -81,11 +81,12 @@ def test_every_automated_asset_is_evaluated_by_a_running_automation_sensor(on_a_
 
 def test_a_domain_sensor_targets_what_its_folder_defines():
     keys = {key.to_user_string() for key in automated_asset_keys("taxi_platform.defs.clicks")}
-    # click_events and the four marts, not api_logs (logs) although clicks modules use logs code.
+    # click_events and the marts, not api_logs (logs) although clicks modules use logs code.
     assert keys == {
         "click_events",
         "mart_clinical_areas",
         "mart_daily_traffic",
+        "mart_hourly_traffic",
         "mart_popular_documents",
         "mart_session_analysis",
     }

@@ -1,8 +1,9 @@
 -- Database `daily_stats_db`: DynamoDB counters (the old stats scripts and Grafana collector). Owner: stats_writer.
 -- Applied by `taxi-platform stack up` and by PostgresResource on first use: idempotent.
--- The `taxi_platform.counters` assets write every table; Grafana reads them as bi_reader.
+-- The `taxi_platform.counters` assets write every table; Grafana reads them as bi_reader, in the
+-- database's default TimeZone, which PostgresResource sets to TAXI_TIMEZONE with this schema.
 
--- One row per business day D = [D 03:00, D+1 03:00) Asia/Seoul (the counters' business day), rebuilt from
+-- One row per business day D = [D 03:00, D+1 03:00) in TAXI_TIMEZONE (the counters' business day), rebuilt from
 -- counter_reset_ledger on a re-run, so it never needs the (already reset) counters again.
 CREATE TABLE IF NOT EXISTS daily_zone_stats (
     stat_date             date PRIMARY KEY,

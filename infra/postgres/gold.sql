@@ -1,4 +1,5 @@
--- Database `gold`: the BI marts of the old Gold layer, columns and keys exactly as there. Owner: gold_writer.
+-- Database `gold`: the BI marts of the old Gold layer, columns and keys exactly as there, and
+-- mart_hourly_traffic (the day's rhythm in the business time zone). Owner: gold_writer.
 CREATE TABLE IF NOT EXISTS mart_session_analysis (
     session_id           text NOT NULL,
     event_date           date NOT NULL,
@@ -37,3 +38,11 @@ CREATE TABLE IF NOT EXISTS mart_popular_documents (
     PRIMARY KEY (event_date, document_id)
 );
 CREATE INDEX IF NOT EXISTS mart_popular_documents_event_date ON mart_popular_documents (event_date);
+
+CREATE TABLE IF NOT EXISTS mart_hourly_traffic (
+    event_date date NOT NULL,
+    local_date date NOT NULL,                                           -- in TAXI_TIMEZONE
+    local_hour smallint NOT NULL CHECK (local_hour BETWEEN 0 AND 23),  -- in TAXI_TIMEZONE
+    events     integer NOT NULL,
+    PRIMARY KEY (event_date, local_date, local_hour)
+);

@@ -107,6 +107,11 @@ class PostgresResource(dg.ConfigurableResource):
     wrong setting is reported by that name, with the password redacted.
     `schema_sql` is this database's DDL file (idempotent `CREATE … IF NOT EXISTS`), applied
     once per process before first use so a fresh database works without a manual step.
+    `time_zone`, when set, becomes the database's default `TimeZone` with the schema
+    (`ALTER DATABASE … SET`, which its owner, the writer role, may do): sessions that choose
+    none, such as Grafana's as bi_reader, then truncate and extract dates and hours of
+    `timestamptz` columns in the business time zone, so dashboard SQL names no zone, and a
+    change of `TAXI_TIMEZONE` reaches them with the next run. Stored instants are unchanged.
     """
 
     url: str | None = None
@@ -114,6 +119,7 @@ class PostgresResource(dg.ConfigurableResource):
     schema_sql: str | None = None
     connect_timeout: int = 10
     application_name: str = "taxi_platform"
+    time_zone: str | None = None
 
     _schema_applied: bool = PrivateAttr(default=False)
 
@@ -172,6 +178,12 @@ class PostgresResource(dg.ConfigurableResource):
         try:
             if self.schema_sql and not self._schema_applied:
                 conn.execute(Path(self.schema_sql).read_text())
+                if self.time_zone:
+                    conn.execute(
+                        sql.SQL("ALTER DATABASE {} SET TimeZone TO {}").format(
+                            sql.Identifier(conn.info.dbname), sql.Literal(self.time_zone)
+                        )
+                    )
                 conn.commit()
                 self._schema_applied = True
             with conn.transaction():

@@ -17,14 +17,15 @@ from taxi_platform.resources.log_api import LogApiResource
 from taxi_platform.resources.postgres import PostgresResource
 from taxi_platform.resources.reference import TLC_ZONES_URL, ReferenceDataResource
 from taxi_platform.resources.spark import SparkResource
-from taxi_platform.settings import INFRA_DIR, configured, current_environment
+from taxi_platform.settings import INFRA_DIR, configured, current_environment, timezone
 
 
-def _postgres(variable: str, ddl: str | None) -> PostgresResource:
+def _postgres(variable: str, ddl: str | None, time_zone: str | None = None) -> PostgresResource:
     return PostgresResource(
         url=configured(variable),
         url_variable=variable,
         schema_sql=str(INFRA_DIR / "postgres" / ddl) if ddl else None,
+        time_zone=time_zone,
     )
 
 
@@ -42,7 +43,8 @@ def build_resources(environment: str | None = None) -> dict[str, Any]:
             destination_table=configured("TAXI_DESTINATION_TABLE"),
         ),
         "postgres_db": _postgres("TAXI_POSTGRES_URL", "postgres.sql"),
-        "daily_stats_db": _postgres("TAXI_DAILY_STATS_URL", "daily_stats_db.sql"),
+        # Grafana's counters dashboards read their hours and days in the business time zone.
+        "daily_stats_db": _postgres("TAXI_DAILY_STATS_URL", "daily_stats_db.sql", timezone()),
         "gold_db": _postgres("TAXI_GOLD_URL", "gold.sql"),
         "spark": SparkResource(
             master=configured("TAXI_SPARK_MASTER"),

@@ -12,21 +12,27 @@ as the read-only role. Each must return rows with no all-NULL column, time-serie
 
 from __future__ import annotations
 
+import contextlib
 import html
+import json
 import re
 import stat
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, available_timezones
 
 import dagster as dg
+import pandas as pd
 import psycopg
 import pytest
 
-from taxi_platform.settings import ConfigError
+from taxi_platform.resources.postgres import PostgresResource
+from taxi_platform.settings import ConfigError, timezone
 from taxi_platform_dev.bi import grafana
 from taxi_platform_dev.bi.charts import render_page
-from taxi_platform_dev.bi.grafana_local import grafana_hint
+from taxi_platform_dev.bi.grafana_local import grafana_environment, grafana_hint
 from taxi_platform_dev.bi.reader import BiReader, Result
 from taxi_platform_tests.bi.grafana_data import (
     busy_zones,
@@ -306,6 +312,125 @@ def test_every_dashboard_renders_as_a_picture_page(results: dict[str, Result], s
         assert "No data" not in page, name
         for panel in board["panels"]:
             assert html.escape(panel["title"]) in page, (name, panel["title"])
+
+
+# ---------------------------------------------------------------- times as people read them
+
+ZONE_NAME = re.compile(
+    "|".join(re.escape(z) for z in sorted(available_timezones(), key=len, reverse=True) if "/" in z)
+)
+OTHER_ZONE = "America/New_York"  # 14 hours from Seoul: another "yesterday", other midnights
+
+
+def test_dashboards_name_no_time_zone():
+    """Times follow the business time zone (TAXI_TIMEZONE), so no dashboard may fix one: the
+    counters database's default TimeZone puts the SQL's dates and hours in it, and Grafana's
+    default zone (GF_USERS_DEFAULT_TIMEZONE) shows them in it."""
+    for name, board in DASHBOARDS.items():
+        text = json.dumps(board)
+        assert not ZONE_NAME.search(text), f"{name} names {ZONE_NAME.search(text).group()}"
+        assert "AT TIME ZONE" not in text.upper(), name
+        assert board["timezone"] == "", f"{name}: a fixed display zone"
+    for query in grafana.alert_queries():
+        assert not ZONE_NAME.search(query.sql), query.source
+
+
+def test_counters_database_reads_in_the_business_time_zone(reader: BiReader, simulated, stack_env):
+    [[zone]] = reader.run("daily_stats_db", "SHOW TimeZone").rows
+    assert zone == timezone()
+    environment = grafana_environment(stack_env["TAXI_BI_READER_URL"])
+    assert environment["GF_USERS_DEFAULT_TIMEZONE"] == timezone()
+
+
+@contextlib.contextmanager
+def _counters_database_in(zone: str, daily_stats_db: PostgresResource) -> Iterator[None]:
+    """daily_stats_db as the pipeline leaves it with TAXI_TIMEZONE=`zone`; then as before."""
+
+    def apply(time_zone: str) -> None:
+        resource = PostgresResource(
+            url=daily_stats_db.url,
+            url_variable=daily_stats_db.url_variable,
+            schema_sql=daily_stats_db.schema_sql,
+            time_zone=time_zone,
+        )
+        with resource.transaction():
+            pass
+
+    apply(zone)
+    try:
+        yield
+    finally:
+        apply(timezone())
+
+
+def _yesterday_in(zone: str, diffs: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The panels' "yesterday" in `zone`: the business day (03:00 cut-off) of the hour after
+    the newest hour, minus one day, as [start, end) instants."""
+    newest = diffs["timestamp"].max().tz_convert(zone).tz_localize(None)
+    day = (newest + pd.Timedelta(hours=1) - pd.Timedelta(hours=3)).normalize() - pd.Timedelta(
+        days=1
+    )
+    start = (day + pd.Timedelta(hours=3)).tz_localize(zone)
+    return start, (day + pd.Timedelta(days=1, hours=3)).tz_localize(zone)
+
+
+def test_yesterday_panels_follow_the_business_time_zone(
+    simulated, reader: BiReader, daily_stats_db: PostgresResource
+):
+    """The zone panels' "yesterday" and the weekly days equal pandas in Seoul and in New York
+    (a deployment with another TAXI_TIMEZONE), and the two differ."""
+    [top] = grafana.panel_queries(DASHBOARDS["zone_recommendation"])[3:4]
+    [per_day] = grafana.panel_queries(DASHBOARDS["weekly"])[2:3]
+    diffs = daily_stats_db.fetch_frame(
+        'SELECT "timestamp", zone_id, dispatch_minus_pickup FROM zone_diff_stats'
+    )
+    diffs["timestamp"] = pd.to_datetime(diffs["timestamp"], utc=True)
+    days = sorted(
+        r["stat_date"] for r in daily_stats_db.fetch_all("SELECT stat_date FROM daily_zone_stats")
+    )
+    last_week = [d for d in days if d > days[-1] - timedelta(days=7)]
+    answers = {}
+    for zone in (timezone(), OTHER_ZONE):
+        start, end = _yesterday_in(zone, diffs)
+        hours = diffs[(diffs["timestamp"] >= start) & (diffs["timestamp"] < end)]
+        sums = hours.groupby("zone_id")["dispatch_minus_pickup"].sum().reset_index()
+        ranked = sums.sort_values(["dispatch_minus_pickup", "zone_id"], ascending=[False, True])
+        expected = [(z, int(v)) for z, v in ranked.head(10).itertuples(index=False)]
+        with _counters_database_in(zone, daily_stats_db):
+            shown = reader.run("daily_stats_db", top.sql)
+            times = reader.run("daily_stats_db", per_day.sql).column("time")
+        assert [(z, int(v)) for z, v in shown.rows] == expected, zone
+        assert times == [pd.Timestamp(d).tz_localize(zone).to_pydatetime() for d in last_week]
+        assert all(t.astimezone(ZoneInfo(zone)).hour == 0 for t in times), zone
+        answers[zone] = expected
+    assert answers[timezone()] != answers[OTHER_ZONE]
+
+
+def test_live_cumulative_restarts_at_the_last_reset(
+    simulated: datetime, results: dict[str, Result], daily_stats_db: PostgresResource
+):
+    """The cumulative panel's first point is the first snapshot after the last reset (so it
+    starts from the new day's first counts, not the day before's total), and every point is
+    the sum over zones of that snapshot."""
+    start, end = simulated - timedelta(hours=24), simulated
+    snapshots = daily_stats_db.fetch_frame(
+        "SELECT captured_at, dispatch_count, pickup_count FROM zone_hourly_activity_log "
+        "WHERE captured_at BETWEEN %s AND %s",
+        [start.replace(microsecond=0), end.replace(microsecond=0)],
+    )
+    resets = daily_stats_db.fetch_frame(
+        "SELECT reset_at FROM counter_resets WHERE status = 'applied'"
+    )
+    snapshots["captured_at"] = pd.to_datetime(snapshots["captured_at"], utc=True)
+    reset_at = pd.to_datetime(resets["reset_at"], utc=True)
+    newest = snapshots["captured_at"].max()
+    last_reset = reset_at[reset_at <= newest].max()
+    assert (snapshots["captured_at"] < last_reset).any(), "no snapshot of the day before"
+    today = snapshots[snapshots["captured_at"] > last_reset]
+    sums = today.groupby("captured_at")[["dispatch_count", "pickup_count"]].sum().sort_index()
+    expected = [(t.to_pydatetime(), int(d), int(p)) for t, d, p in sums.itertuples()]
+    panel = results["taxi-live/7"]
+    assert [(t, int(d), int(p)) for t, d, p in panel.rows] == expected
 
 
 # ---------------------------------------------------------------- secrets and roles

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -33,6 +34,7 @@ MARTS = (
     "mart_clinical_areas",
     "mart_session_analysis",
     "mart_popular_documents",
+    "mart_hourly_traffic",
 )
 AREAS = [f"Test area {i:02d}" for i in range(12)]
 CHARTS = {Path(n).stem: c for n, c in load_sources().items() if n.startswith("charts/")}
@@ -45,6 +47,10 @@ def _mart_rows() -> dict[str, list[Row]]:
     for n, day in enumerate(DAYS, start=1):
         peak = [9, 14, 9, 20, 14, 11, 9][n - 1]
         rows["mart_daily_traffic"].append((day, 1000 + 137 * n, 80 + 11 * n, 40 + 3 * n, peak))
+        for hour in range(24):  # a local day's early hours in the UTC day before, as in Seoul
+            utc_day = day if hour >= 9 or n == 1 else day - dt.timedelta(days=1)
+            events = 5 + 60 * (hour in (8, 9, 18)) + 20 * (10 <= hour <= 17) + (n * hour) % 7
+            rows["mart_hourly_traffic"].append((utc_day, day, hour, events))
         for i, area in enumerate(AREAS):
             if (i + n) % 5:
                 searches = 5 + (i * 7 + n * 3) % 23 + 30 * (len(AREAS) - i)
@@ -52,6 +58,7 @@ def _mart_rows() -> dict[str, list[Row]]:
         for s in range(12):
             clicks = 1 + (s * 5 + n) % 17
             duration = float((s * 97 + n * 31) % 1800 if s % 4 else 600)  # 600 s repeats
+            duration = 3 * 3600.0 + n if s == 11 else duration  # a session resumed hours later
             first = dt.datetime(2030, 1, n, 8, s, tzinfo=dt.UTC)
             # Every third session comes back: the same id over days 1–3, 4–6, and on day 7.
             session = f"test-{n}-{s}" if s % 3 else f"test-back{s}-{(n - 1) // 3}"
@@ -154,10 +161,21 @@ def columns(*names: str, day: str | None = None) -> Callable[[list[dict]], list[
     return lambda rows: [tuple(_day(r[n]) if n == day else r[n] for n in names) for r in rows]
 
 
-def histogram(rows: list[dict]) -> list[Row]:
-    """`{"lo - hi": count}` → (lo, hi, count) per bin, in bin order."""
-    (bins,) = rows
-    return [(*map(float, label.split(" - ")), count) for label, count in bins.items()]
+DURATION_EDGES = [0, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1800]
+
+
+def duration_buckets(sessions: list[dict]) -> list[Row]:
+    """Sessions per duration bucket (pandas.cut over the edges, min:s labels), in order."""
+    seconds = pd.Series([row["session_duration_sec"] for row in sessions], dtype=float)
+    labels = [
+        f"{lo // 60:02d}:{lo % 60:02d}–{hi // 60:02d}:{hi % 60:02d}"
+        for lo, hi in pairwise(DURATION_EDGES)
+    ]
+    buckets = pd.cut(
+        seconds, [*DURATION_EDGES, float("inf")], right=False, labels=[*labels, "30:00 or more"]
+    )
+    counts = buckets.value_counts(sort=False)
+    return [(label, n) for label, n in counts.items() if n]
 
 
 BOX = ("mean", "median", "q1", "q3", "min", "max", "count", "outliers")
@@ -174,6 +192,7 @@ class Expect(NamedTuple):
     shape: Callable[[list[dict]], list[Row]]
     ranked_by: int | None = None  # column of a top-N chart's metric, sorted descending
     compute: Callable[[list[dict]], list[Row]] | None = None
+    in_order: bool = False  # the chart's rows in the expected order (a categorical axis)
 
 
 def cohort_retention(sessions: list[dict]) -> list[Row]:
@@ -208,13 +227,14 @@ EXPECTED: dict[str, Expect] = {
         "GROUP BY 1, 2",
         series,
     ),
-    "peak_hour_heatmap": Expect(
-        # pandas rank(pct=True): the average rank of ties over the number of cells.
-        "SELECT event_date, peak_hour, sum(total_events) AS events, "
-        "(rank() OVER w + (count(*) OVER (PARTITION BY sum(total_events)) - 1) / 2.0)"
-        " / count(*) OVER () AS rank FROM mart_daily_traffic GROUP BY 1, 2 "
-        "WINDOW w AS (ORDER BY sum(total_events))",
-        columns("event_date", "peak_hour", "events", "rank", day="event_date"),
+    "hourly_traffic_heatmap": Expect(
+        # Each (local day, local hour) cell is that hour's events over the UTC days it spans;
+        # pandas rank(pct=True), the colour: the average rank of ties over the number of cells.
+        "SELECT local_date, local_hour, sum(events) AS events, "
+        "(rank() OVER w + (count(*) OVER (PARTITION BY sum(events)) - 1) / 2.0)"
+        " / count(*) OVER () AS rank FROM mart_hourly_traffic GROUP BY 1, 2 "
+        "WINDOW w AS (ORDER BY sum(events))",
+        columns("local_date", "local_hour", "events", "rank", day="local_date"),
     ),
     "clinical_area_share_pie": Expect(
         "SELECT clinical_area, sum(search_count) AS searches FROM mart_clinical_areas "
@@ -235,14 +255,10 @@ EXPECTED: dict[str, Expect] = {
         ranked_by=2,
     ),
     "session_duration_histogram": Expect(
-        # numpy.histogram: equal-width bins from min to max, the last bin closed.
-        "WITH b AS (SELECT min(session_duration_sec) lo, max(session_duration_sec) hi"
-        " FROM mart_session_analysis) "
-        "SELECT lo + (k - 1) * (hi - lo) / 10 AS low, lo + k * (hi - lo) / 10 AS high,"
-        " (SELECT count(*) FROM mart_session_analysis"
-        "  WHERE least(width_bucket(session_duration_sec, lo, hi, 10), 10) = k) AS sessions "
-        "FROM b, generate_series(1, 10) AS k ORDER BY k",
-        histogram,
+        "SELECT session_duration_sec FROM mart_session_analysis",
+        columns("duration_bucket", "sessions"),
+        compute=duration_buckets,
+        in_order=True,
     ),
     "session_clicks_boxplot": Expect(
         "WITH s AS (SELECT event_date, session_id, sum(click_count) v"
@@ -280,6 +296,8 @@ def test_chart_data_equals_sql(chart: str, superset: SupersetClient, gold_db):
     if expect.ranked_by is not None:
         ranking = [row[expect.ranked_by] for row in actual]
         assert ranking == sorted(ranking, reverse=True), f"{chart}: not ranked by its metric"
+    if expect.in_order:
+        assert actual == expected
     assert sorted(actual, key=repr) == sorted(expected, key=repr)
 
 

@@ -1,6 +1,7 @@
-"""The four marts computed independently with pandas from the simulator's own raw records
+"""The marts computed independently with pandas from the simulator's own raw records
 (never from Silver): the expected answer of the pipeline tests. Days are UTC; the peak hour
-is the hour of day in the business time zone (`TAXI_TIMEZONE`, Asia/Seoul by default)."""
+and the hourly traffic's local date and hour are in the business time zone (`TAXI_TIMEZONE`,
+Asia/Seoul by default)."""
 
 from collections.abc import Sequence
 from datetime import date
@@ -14,6 +15,7 @@ KEYS = {
     "mart_daily_traffic": ["event_date"],
     "mart_clinical_areas": ["event_date", "clinical_area"],
     "mart_popular_documents": ["event_date", "document_id"],
+    "mart_hourly_traffic": ["event_date", "local_date", "local_hour"],
 }
 
 
@@ -66,6 +68,18 @@ def daily_traffic(ev: pd.DataFrame) -> pd.DataFrame:
     return _sorted(daily.reset_index(names="event_date"), "mart_daily_traffic")
 
 
+def hourly_traffic(ev: pd.DataFrame, time_zone: str) -> pd.DataFrame:
+    """Per UTC day, local date and local hour of day in `time_zone`: events."""
+    local = ev["ts"].dt.tz_convert(time_zone)
+    keys = [
+        ev["event_date"],
+        local.dt.date.rename("local_date"),
+        local.dt.hour.rename("local_hour"),
+    ]
+    hourly = ev.groupby(keys).size().rename("events").reset_index()
+    return _sorted(hourly, "mart_hourly_traffic")
+
+
 def clinical_areas(ev: pd.DataFrame) -> pd.DataFrame:
     searches = ev[ev["query"].notna()]
     areas = searches.groupby(["event_date", "clinical_area"]).agg(
@@ -93,4 +107,5 @@ def reference_marts(records: Sequence[dict], days: Sequence[date]) -> dict[str, 
         "mart_daily_traffic": daily_traffic(ev),
         "mart_clinical_areas": clinical_areas(ev),
         "mart_popular_documents": popular_documents(ev),
+        "mart_hourly_traffic": hourly_traffic(ev, timezone()),
     }

@@ -79,7 +79,7 @@ def test_week_backfill_equals_the_reference(week_run, reference, served_records,
     for key in ("engine_start_seconds", "engine_compute_seconds", "load_seconds"):
         assert timings[key].value > 0
     checks = marts.get_asset_check_evaluations()
-    assert len(checks) == 10 and all(c.passed for c in checks)
+    assert len(checks) == 12 and all(c.passed for c in checks)
 
 
 def _of_days(frame: pd.DataFrame, days) -> pd.DataFrame:

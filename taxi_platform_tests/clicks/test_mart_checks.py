@@ -41,6 +41,14 @@ def consistent() -> dict[str, pd.DataFrame]:
                 "unique_sessions": [2, 1],
             }
         ),
+        "mart_hourly_traffic": pd.DataFrame(
+            {
+                "event_date": [D1, D1],
+                "local_date": [D1, D1],
+                "local_hour": [9, 10],
+                "events": [3, 1],
+            }
+        ),
         "silver_counts": pd.DataFrame(
             {"event_date": [D1], "events": [4], "searches": [1], "views": [3]}
         ),
@@ -87,6 +95,20 @@ def test_consistent_marts_pass():
                 "mart_popular_documents.views_add_up",
             ],
             "2026-03-01: session rows = 2 but unique_sessions = 1",
+        ),
+        (
+            "mart_hourly_traffic",
+            "events",
+            2,
+            ["mart_hourly_traffic.hours_add_up"],
+            "2026-03-01: sum(events) = 3 but Silver events = 4",
+        ),
+        (
+            "mart_hourly_traffic",
+            "local_hour",
+            24,
+            ["mart_hourly_traffic.hours_add_up"],
+            "2026-03-01: 1 rows where local_hour is not in 0–23",
         ),
         (
             "mart_clinical_areas",

@@ -1,7 +1,9 @@
-"""`mart_daily_traffic.peak_hour` is the hour of day in the business time zone (Asia/Seoul),
-on a UTC day whose events cross midnight in Seoul (15:00 UTC) but not in UTC: the published
-hour equals an independent pandas computation in Asia/Seoul, and differs from the UTC hour
-(and from the UTC peak merely converted to Seoul). Stored timestamps stay UTC."""
+"""The hours and days a person reads are in the business time zone (`TAXI_TIMEZONE`):
+`mart_daily_traffic.peak_hour`, `mart_hourly_traffic`'s local date and hour, and so the
+Superset heatmap's cells. On a UTC day whose events cross midnight in Seoul (15:00 UTC) but
+not in UTC nor in New York, each equals an independent pandas computation in the zone the run
+had (the default Asia/Seoul, and America/New_York), and the peak differs from the UTC hour.
+Stored timestamps stay UTC."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,6 +17,8 @@ from taxi_platform.defs.clicks.mart_tables import MART_NAMES
 from taxi_platform.defs.clicks.marts import gold_marts
 from taxi_platform.defs.logs.codec import compress_records, encode_hour_object, hour_object_key
 from taxi_platform.settings import timezone
+from taxi_platform_dev.bi.reader import BiReader
+from taxi_platform_dev.bi.superset_sql import charts_sql
 from taxi_platform_tests.support import QUIET
 
 DAY = date(2026, 2, 17)
@@ -59,8 +63,15 @@ def night_day(lake, gold_db):
         gold_db.execute(query, [DAY])
 
 
-def test_peak_hour_is_the_business_time_zone_hour(resources, gold_db, night_day):
+PEAKS = {"Asia/Seoul": 0, "America/New_York": 9}  # 23 vs 00 tie in Seoul; 13:xx UTC = 08:xx
+
+
+@pytest.mark.parametrize("zone", sorted(PEAKS))
+def test_hours_are_the_business_time_zone_hours(
+    resources, gold_db, night_day, zone, monkeypatch, stack_env
+):
     assert timezone() == "Asia/Seoul"  # the session runs with the default business zone
+    monkeypatch.setenv("TAXI_TIMEZONE", zone)  # read by the marts' run
     instance = dg.DagsterInstance.ephemeral()
     for assets in ([click_events], [click_events, gold_marts]):
         result = dg.materialize(
@@ -75,9 +86,9 @@ def test_peak_hour_is_the_business_time_zone_hour(resources, gold_db, night_day)
 
     stamps = pd.to_datetime(pd.Series([r["inDate"] for r in night_day]), utc=True)
     assert (stamps.dt.date == DAY).all()  # one UTC day, no UTC midnight crossed
-    seoul = stamps.dt.tz_convert("Asia/Seoul")
-    assert seoul.dt.date.nunique() == 2  # Seoul's midnight is crossed
-    per_hour = seoul.dt.hour.value_counts()
+    local = stamps.dt.tz_convert(zone)
+    assert local.dt.date.nunique() == (2 if zone == "Asia/Seoul" else 1)  # Seoul's midnight
+    per_hour = local.dt.hour.value_counts()
     expected = int(per_hour[per_hour == per_hour.max()].index.min())
     utc_counts = stamps.dt.hour.value_counts()
     utc_peak = int(utc_counts[utc_counts == utc_counts.max()].index.min())
@@ -89,7 +100,25 @@ def test_peak_hour_is_the_business_time_zone_hour(resources, gold_db, night_day)
         "WHERE event_date = %s",
         [DAY],
     )
-    assert (expected, utc_peak) == (0, 14)
+    assert (expected, utc_peak) == (PEAKS[zone], 14)
     assert row["peak_hour"] == expected
     assert row["total_events"] == len(EVENTS)
     assert row["first_click_ts"] == stamps.min().to_pydatetime()  # stored in UTC, unshifted
+
+    cells = local.groupby([local.dt.date, local.dt.hour]).size()
+    expected_cells = {(day, int(hour)): int(n) for (day, hour), n in cells.items()}
+    hourly = gold_db.fetch_all(
+        "SELECT local_date, local_hour, events FROM mart_hourly_traffic WHERE event_date = %s",
+        [DAY],
+    )
+    assert {(r["local_date"], r["local_hour"]): r["events"] for r in hourly} == expected_cells
+    # The heatmap's own query, as Superset's bi_reader runs it: the same cells.
+    chart = BiReader(stack_env["TAXI_BI_READER_URL"]).run(
+        "gold", charts_sql()["hourly_traffic_heatmap"]
+    )
+    shown = {
+        (day.date(), hour): int(events)
+        for day, hour, events in chart.rows
+        if day.date() in set(local.dt.date)
+    }
+    assert shown == expected_cells

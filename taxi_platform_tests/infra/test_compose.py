@@ -456,6 +456,11 @@ def test_grafana_runs_as_the_local_hint_does(services):
         f"{rel(COMPOSE_FILE)}: grafana's {slack} must default to `bi grafana`'s placeholder: "
         f"${{{slack}:-{placeholder}}}"
     )
+    zone = f"${{TAXI_TIMEZONE:-{SETTINGS['TAXI_TIMEZONE'].default}}}"
+    assert env.get("GF_USERS_DEFAULT_TIMEZONE") == zone, (
+        f"{rel(COMPOSE_FILE)}: the dashboards name no zone, so grafana's "
+        f"GF_USERS_DEFAULT_TIMEZONE must be the business time zone: {zone}"
+    )
 
 
 def env_names(node: Any) -> Iterator[str]:

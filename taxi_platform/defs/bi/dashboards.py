@@ -35,5 +35,6 @@ superset_dashboards = external_asset(
         "mart_daily_traffic",
         "mart_clinical_areas",
         "mart_popular_documents",
+        "mart_hourly_traffic",
     ],
 )

@@ -13,5 +13,5 @@ click_events_job = dg.define_asset_job(
 gold_marts_job = dg.define_asset_job(
     "gold_marts_job",
     selection=[marts.gold_marts],
-    description="The four Gold marts of UTC days, one engine run for a range of days.",
+    description="The Gold marts of UTC days, one engine run for a range of days.",
 )

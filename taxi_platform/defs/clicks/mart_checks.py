@@ -22,6 +22,7 @@ import pandas as pd
 from taxi_platform.defs.clicks.mart_tables import (
     CLINICAL_AREAS,
     DAILY_TRAFFIC,
+    HOURLY_TRAFFIC,
     MARTS,
     POPULAR_DOCUMENTS,
     SESSION_ANALYSIS,
@@ -96,6 +97,14 @@ def _total_events(outputs: MartOutputs) -> list[str]:
         ("total_events", outputs.per_day(DAILY_TRAFFIC.name, "total_events")),
         ("Silver events", outputs.per_day(SILVER_COUNTS, "events")),
     )
+
+
+def _hourly_events(outputs: MartOutputs) -> list[str]:
+    hourly = outputs.frames[HOURLY_TRAFFIC.name]
+    return _differ(
+        ("sum(events)", outputs.per_day(HOURLY_TRAFFIC.name, "events")),
+        ("Silver events", outputs.per_day(SILVER_COUNTS, "events")),
+    ) + _rows_where(hourly, ~hourly["local_hour"].between(0, 23), "local_hour is not in 0–23")
 
 
 def _peak_hour(outputs: MartOutputs) -> list[str]:
@@ -176,6 +185,12 @@ MART_CHECKS = [
         "Per day, sum(view_count) = Silver's view events; no document has more "
         "unique_sessions than views or than the day (mart_daily_traffic).",
         _counted_events(POPULAR_DOCUMENTS, "view_count", "views"),
+    ),
+    MartCheck(
+        HOURLY_TRAFFIC,
+        "hours_add_up",
+        "Per day, sum(events) = the day's rows in Silver click_events; local_hour is 0–23.",
+        _hourly_events,
     ),
     MartCheck(
         POPULAR_DOCUMENTS,

@@ -1,4 +1,4 @@
-"""The four Gold marts (and `silver_counts`) as one SQL model (`sql/`): files, parameters.
+"""The Gold marts (and `silver_counts`) as one SQL model (`sql/`): files, parameters.
 
 Pure: builds the `SqlModel` an engine (`taxi_platform/resources/engine.py`) runs over a
 range of UTC days of Silver. The definitions themselves are in the SQL files; the peak hour

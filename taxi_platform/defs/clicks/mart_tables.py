@@ -1,5 +1,5 @@
-"""The four Gold marts of the old Gold layer: what each row is, its key, and every
-column's definition.
+"""The Gold marts (the old Gold layer's four, and the hourly traffic the BI heatmap reads):
+what each row is, its key, and every column's definition.
 
 Why a catalogue: the asset descriptions (what BI users read in the UI), the column schemas,
 the checks (keys) and the publishing step (table names) all come from here; the SQL types
@@ -15,10 +15,11 @@ RULES = (
     "Counted from Silver `click_events` (one row per distinct logged event, exact duplicates "
     "removed). A **click** is any event, search or document view. Days and sessions are cut "
     "in **UTC**: a session that crosses midnight UTC has one row per `event_date`, each "
-    "counted and timed within its own day; timestamps are stored in UTC. The one hour of day "
-    "a person reads, `peak_hour`, is in the **business time zone** (`TAXI_TIMEZONE`, "
-    "Asia/Seoul by default). Table `{name}` of database `gold`; each run "
-    "replaces exactly its days' rows, the four marts in one transaction."
+    "counted and timed within its own day; timestamps are stored in UTC. The days and hours "
+    "a person reads, `peak_hour` and `mart_hourly_traffic`'s local date and hour, are in the "
+    "**business time zone** (`TAXI_TIMEZONE`, Asia/Seoul by default; rows written before a "
+    "change keep the zone of their run). Table `{name}` of database `gold`; each run "
+    "replaces exactly its days' rows, all marts in one transaction."
 )
 EVENT_DATE = Column("event_date", "date", "UTC day of the events counted in the row.")
 
@@ -113,7 +114,24 @@ POPULAR_DOCUMENTS = Mart(
         Column("unique_sessions", "integer", "Distinct sessions that viewed it that day."),
     ),
 )
-MARTS = (SESSION_ANALYSIS, DAILY_TRAFFIC, CLINICAL_AREAS, POPULAR_DOCUMENTS)
+HOURLY_TRAFFIC = Mart(
+    "mart_hourly_traffic",
+    "One row per UTC day and hour of the business time zone with at least one event: the "
+    "day's rhythm. A local day spans two UTC days, so its hours are the sums over its rows.",
+    ("event_date", "local_date", "local_hour"),
+    (
+        EVENT_DATE,
+        Column("local_date", "date", "Date of the events in the business time zone."),
+        Column(
+            "local_hour",
+            "smallint",
+            "Hour of day (0–23) of the events in the business time zone (a clock hour that "
+            "repeats when summer time ends counts both).",
+        ),
+        Column("events", "integer", "Events in that hour of that UTC day."),
+    ),
+)
+MARTS = (SESSION_ANALYSIS, DAILY_TRAFFIC, CLINICAL_AREAS, POPULAR_DOCUMENTS, HOURLY_TRAFFIC)
 MART_NAMES = tuple(m.name for m in MARTS)
 # Per day: events, searches, views of the input, for the checks (computed beside the marts).
 SILVER_COUNTS = "silver_counts"

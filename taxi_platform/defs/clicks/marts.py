@@ -1,7 +1,7 @@
-"""The four Gold marts: one engine run over a range of days, checked, then published at once.
+"""The Gold marts: one engine run over a range of days, checked, then published at once.
 
 Why one multi-asset: one SQL model (`sql/`, built by `mart_sql.py`) reads the range's Silver
-once and computes all four marts on the engine `TAXI_ENGINE` chooses (DuckDB reading the lake
+once and computes all the marts on the engine `TAXI_ENGINE` chooses (DuckDB reading the lake
 directly, or Spark through Pipes); they are then published to database `gold` in ONE
 transaction (delete the range's rows + COPY, per table), so Superset never sees a day's
 traffic beside another run's sessions. Daily partitions with `BackfillPolicy.single_run()`:

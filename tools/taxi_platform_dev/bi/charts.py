@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from taxi_platform.settings import timezone
 from taxi_platform_dev.bi.reader import Result
 
 PAGE_WIDTH = 1280
@@ -138,9 +139,15 @@ def _time_ticks(t0: float, t1: float, tz) -> list[datetime]:
     return ticks
 
 
-def _daily(times: list[datetime]) -> bool:
-    """Dates cast to timestamps (`stat_date::timestamp`): naive midnights, one per day."""
-    return all(t.tzinfo is None and t.time() == datetime.min.time() for t in times)
+def _local(value: datetime, tz) -> datetime:
+    """A naive timestamp is a date cast to one (`event_date::timestamp`): shown as it is."""
+    return value if value.tzinfo is None else value.astimezone(tz)
+
+
+def _daily(times: list[datetime], tz) -> bool:
+    """Dates cast to timestamps (`stat_date::timestamptz`): midnights in the dashboard's
+    zone, or naive ones; one per day."""
+    return all(_local(t, tz).time() == datetime.min.time() for t in times)
 
 
 def timeseries(result: Result, panel: dict, width: float, height: float, tz) -> str:
@@ -152,7 +159,7 @@ def timeseries(result: Result, panel: dict, width: float, height: float, tz) -> 
     ticks, decimals = _value_ticks(min(0.0, *values), max(values))
     low, high = ticks[0], ticks[-1]
     left, right, top, bottom = 60, width - 12, 8, height - 40
-    daily = _daily(times)
+    daily = _daily(times, tz)
     bars = defaults.get("custom", {}).get("drawStyle") == "bars"
     slots = bars or daily
     band = (right - left) / len(times)
@@ -179,7 +186,7 @@ def timeseries(result: Result, panel: dict, width: float, height: float, tz) -> 
     if slots:
         every = math.ceil(len(times) / 12)
         fmt = "%m-%d" if daily else ("%m-%d %H:%M" if t1 - t0 > 86400 else "%H:%M")
-        moments = [t if daily else t.astimezone(tz) for t in times]
+        moments = [_local(t, tz) for t in times]
         labels = [(x(n), f"{moments[n]:{fmt}}") for n in range(0, len(times), every)]
     else:
         fmt = "%m-%d %H:%M" if t1 - t0 > 86400 else "%H:%M"
@@ -324,7 +331,9 @@ RENDERERS: dict[str, Callable[..., str]] = {
 def render_page(dashboard: dict, results: dict[int, Result], subtitle: str) -> str:
     """The dashboard as one HTML page: every panel at its grid place, drawn from `results`
     (by panel id); a panel without rows says so, as Grafana's "No data" does."""
-    tz = ZoneInfo(dashboard.get("timezone") or "UTC")
+    # A dashboard without its own zone is shown in Grafana's default (GF_USERS_DEFAULT_TIMEZONE,
+    # the business time zone wherever the platform starts Grafana).
+    tz = ZoneInfo(dashboard.get("timezone") or timezone())
     sections, bottom = [], 0.0
     for panel in dashboard["panels"]:
         grid = panel["gridPos"]

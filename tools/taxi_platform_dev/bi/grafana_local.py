@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from taxi_platform.settings import REPO_ROOT
+from taxi_platform.settings import REPO_ROOT, timezone
 from taxi_platform_dev.bi.grafana import DASHBOARD_DIR, PROVISIONING_DIR
 from taxi_platform_dev.bi.reader import BiReader
 
@@ -36,6 +36,8 @@ def grafana_environment(bi_reader_url: str) -> dict[str, str]:
         "TAXI_BI_READER_PASSWORD": unquote(parts.password or ""),
         "TAXI_BI_READER_SSLMODE": sslmode or ("disable" if host in LOOPBACK else "require"),
         SLACK_VARIABLE: os.environ.get(SLACK_VARIABLE) or SLACK_PLACEHOLDER,
+        # Dashboards name no zone: Grafana shows them in its default, the business time zone.
+        "GF_USERS_DEFAULT_TIMEZONE": timezone(),
     }
 
 
