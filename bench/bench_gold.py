@@ -8,9 +8,14 @@ that. For each rate, on a fresh embedded stack: one UTC day of bronze is written
 API simulator and `click_events` materialized (reported, not compared), then
 - plain DuckDB: the marts' SQL files on a bare DuckDB connection reading the same Silver
   object from S3 (`bench_common.plain_duckdb`): the baseline;
+- plain DuckDB + load: the same, then its tables published to PostgreSQL the way the asset
+  publishes them (`marts.publish`: delete the day + ADBC binary COPY of the four tables in
+  one transaction): what a script doing the asset's job without Dagster and checks costs;
 - asset, DuckDB: `dg.materialize` of the four marts with the code location's resources
-  (engine `duckdb`): its engine time (from the metadata) and its wall time (Dagster, listing
-  Silver, the blocking checks, delete + COPY of the four tables in one transaction);
+  (engine `duckdb`): its engine time (from the metadata), its checks + load time (metadata
+  `load_seconds`) and its wall time (Dagster, listing Silver, the blocking checks, delete +
+  COPY of the four tables in one transaction). Every run of a rate uses one Dagster instance,
+  created before the clock starts, as a deployment's runs do;
 - asset, Spark: the same with engine `spark` (spark-submit `local[N]`, Pipes, staged Silver);
 - asset, Spark Connect: the same on a Spark Connect server started once per stack
   (`TAXI_SPARK_REMOTE`, as `taxi-platform dev` runs the spark engine; staged Silver).
@@ -42,7 +47,7 @@ from psycopg import sql
 from taxi_platform.defs.clicks.click_events import click_events, day_hours, silver_key
 from taxi_platform.defs.clicks.mart_sql import gold_marts_sql
 from taxi_platform.defs.clicks.mart_tables import MART_NAMES, MARTS
-from taxi_platform.defs.clicks.marts import gold_marts
+from taxi_platform.defs.clicks.marts import gold_marts, publish
 from taxi_platform.resources.engine import EngineResource
 from taxi_platform.resources.wiring import build_resources
 from taxi_platform.settings import timezone
@@ -56,6 +61,9 @@ COLUMNS = (
     "events",
     "Silver run (s)",
     *COMPARED,
+    "asset: checks + load (s)",
+    "plain DuckDB + load (s)",
+    "asset wall / (plain + load)",
     *CONNECT_COMPARED,
     "same rows",
 )
@@ -83,7 +91,7 @@ def same_rows(gold_db, computed: dict[str, pd.DataFrame]) -> bool:
     return True
 
 
-def run_marts(resources: dict, engine: str) -> tuple[float, dict]:
+def run_marts(resources: dict, engine: str, instance: dg.DagsterInstance) -> tuple[float, dict]:
     """Wall seconds and metadata of the marts' run on `engine`."""
     started = time.perf_counter()
     result = dg.materialize(
@@ -91,6 +99,7 @@ def run_marts(resources: dict, engine: str) -> tuple[float, dict]:
         selection=list(MART_NAMES),
         partition_key=DAY.isoformat(),
         resources={**resources, "engine": EngineResource(engine=engine)},
+        instance=instance,
     )
     wall = time.perf_counter() - started
     metadata = result.asset_materializations_for_node(gold_marts.op.name)[0].metadata
@@ -105,28 +114,36 @@ def run_rate(rate: int, spark: bool, connect: str | None) -> list[str]:
     start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
     simulator = LogApiSimulator(SimulatorConfig(start=start, records_per_window=SEED_RATE * rate))
     events = sum(write_hours(lake.get_client(), lake.bucket, simulator, day_hours(DAY)).values())
+    instance = dg.DagsterInstance.ephemeral()
     started = time.perf_counter()
-    dg.materialize([click_events], partition_key=DAY.isoformat(), resources=resources)
+    dg.materialize(
+        [click_events], partition_key=DAY.isoformat(), resources=resources, instance=instance
+    )
     silver = time.perf_counter() - started
 
     model = gold_marts_sql(
         [f"s3://{lake.bucket}/{silver_key(DAY)}"], DAY, DAY + timedelta(days=1), timezone()
     )
+    started = time.perf_counter()
     plain, tables = plain_duckdb(model)
+    publish(gold_db, tables, DAY, DAY + timedelta(days=1))
+    plain_load = time.perf_counter() - started
     computed = {name: tables[name].to_pandas() for name in MART_NAMES}
-    wall, metadata = run_marts(resources, "duckdb")
+    wall, metadata = run_marts(resources, "duckdb", instance)
     same = same_rows(gold_db, computed)
     spark_wall = None
     if spark:
-        spark_wall, _ = run_marts(resources, "spark")
+        spark_wall, _ = run_marts(resources, "spark", instance)
         same = same and same_rows(gold_db, computed)
     connect_wall = None
     if connect:
-        connect_wall, ran = run_marts(build_resources("local"), "spark")  # TAXI_SPARK_REMOTE
+        # The code location's resources: the spark engine goes through TAXI_SPARK_REMOTE.
+        connect_wall, ran = run_marts(build_resources("local"), "spark", instance)
         assert ran["spark_remote"] == connect, "the Connect run went through spark-submit"
         same = same and same_rows(gold_db, computed)
     cells = [f"{rate}×", f"{events:,}", f"{silver:.1f}"]
     cells += compared_cells(plain, metadata, wall, spark_wall)
+    cells += [f"{metadata['load_seconds']:.2f}", f"{plain_load:.2f}", f"{wall / plain_load:.2f}×"]
     cells += connect_cells(plain, spark_wall, connect_wall)
     cells.append("yes" if same else "NO")
     return cells

@@ -9,15 +9,41 @@ code location more than a second.
 
 from __future__ import annotations
 
+import functools
+import os
 from typing import Any
 
 import boto3
+import botocore.session
 import dagster as dg
 from botocore.config import Config
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, NoCredentialsError
 from pydantic import PrivateAttr
 
 from taxi_platform.settings import ConfigError
+
+
+@functools.cache
+def _model_loader() -> Any:
+    """botocore's loader of service models, built once per process (see `_own_session`)."""
+    return botocore.session.get_session().get_component("data_loader")
+
+
+def _own_session() -> boto3.session.Session:
+    """A new session (its own credentials and settings) that reuses the process's parsed
+    service models. Why: a fresh session parses botocore's S3 and endpoint models (JSON of
+    several MB) again, which was most of a run's lake start (0.2 s unloaded, seconds on a
+    loaded machine); the models are files of the installed botocore and never change in a
+    process. Only the loader is shared, never credentials."""
+    session = botocore.session.get_session()
+    loader = _model_loader()
+    session.register_component("data_loader", loader)
+    own = boto3.session.Session(botocore_session=session)
+    # boto3 appends its own data folder to the loader's search path at every session
+    boto3_data = os.path.join(os.path.dirname(boto3.__file__), "data")
+    while loader.search_paths.count(boto3_data) > 1:
+        loader.search_paths.remove(boto3_data)
+    return own
 
 
 class LakeResource(dg.ConfigurableResource):
@@ -36,7 +62,7 @@ class LakeResource(dg.ConfigurableResource):
         if self._client is None:
             # A session of its own: boto3's default session caches the credentials it found
             # first, and the lake must use the ones of its own environment.
-            self._client = boto3.session.Session().client(
+            self._client = _own_session().client(
                 "s3",
                 region_name=self.region_name,
                 endpoint_url=self.endpoint_url,

@@ -420,18 +420,23 @@ def _convert(form: _Form, records: Sequence[object]) -> tuple[list[dict[str, Any
             rejected.append(Rejected(index, _storable(record), problem))
     user_ok, user_ids = _apply(form.to_other_user_id, shaped, "user_id", form.user_id_width)
     date_ok, in_dates = _apply(form.to_other_in_date, shaped, "inDate", form.in_date_width)
-    converted: list[dict[str, Any]] = []
-    for index, record, u_ok, d_ok, user_id, in_date in zip(
-        positions, shaped, user_ok, date_ok, user_ids, in_dates, strict=True
-    ):
-        if u_ok and d_ok:
-            method = form.to_other_method[record["method"]]
-            converted.append({**record, "user_id": user_id, "method": method, "inDate": in_date})
-        else:
-            field, rule = ("inDate", form.in_date_rule) if u_ok else ("user_id", form.user_id_rule)
-            error = InvalidRecord(field, f"field {field!r} must be {rule}")
-            rejected.append(Rejected(index, record, error))
-    rejected.sort(key=lambda r: r.index)
+    methods = map(form.to_other_method.__getitem__, map(itemgetter("method"), shaped))
+    converted = [
+        {**record, "user_id": user_id, "method": method, "inDate": in_date}
+        for record, u_ok, d_ok, user_id, method, in_date in zip(
+            shaped, user_ok, date_ok, user_ids, methods, in_dates, strict=True
+        )
+        if u_ok and d_ok
+    ]
+    if len(converted) < len(shaped):
+        for index, record, u_ok, d_ok in zip(positions, shaped, user_ok, date_ok, strict=True):
+            if not (u_ok and d_ok):
+                field, rule = (
+                    ("inDate", form.in_date_rule) if u_ok else ("user_id", form.user_id_rule)
+                )
+                error = InvalidRecord(field, f"field {field!r} must be {rule}")
+                rejected.append(Rejected(index, record, error))
+        rejected.sort(key=lambda r: r.index)
     return converted, rejected
 
 

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import orjson
 
 _STDLIB_CANONICAL = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
@@ -54,10 +55,6 @@ _SHORT_EXPONENT = re.compile(rb"e-\d[,\]}]")
 _SMALL_DECIMAL = b"0.0000"
 
 
-def _small_floats(text: bytes) -> bool:
-    return _SMALL_DECIMAL in text or _SHORT_EXPONENT.search(text) is not None
-
-
 def _has(shape: bytes, needles: tuple[bytes, ...]) -> bool:
     return any(needle in shape for needle in needles)
 
@@ -85,23 +82,31 @@ def canonical_lines(records: Iterable[Mapping[str, Any]]) -> list[bytes]:
         lines = [orjson.dumps(record, option=_SORT_KEYS) for record in records]
     except orjson.JSONEncodeError:  # an integer beyond 64 bits, or too deep for orjson
         lines = [_line(record) for record in records]
-    # One scan of all lines together; a line is looked at again only for what was found.
-    # Non-ASCII text is common (about 1 % of the simulator's records); small floats are rare.
+    # One scan of all lines together finds the few lines to write again: non-ASCII text is
+    # common (about 1 % of the simulator's records), small floats are rare.
     text = b"\n".join(lines)
-    small_floats = _small_floats(text)
-    if small_floats or not text.isascii() or b"\x7f" in text:
-        lines = [
-            _stdlib_line(record) if _differs(line, small_floats) else line
-            for record, line in zip(records, lines, strict=True)
-        ]
+    for index in _suspect_lines(text, lines):
+        lines[index] = _stdlib_line(records[index])
     return lines
 
 
-def _differs(line: bytes, small_floats: bool) -> bool:
-    """Whether orjson's `line` may not be the standard library's (module docstring)."""
-    if not line.isascii() or b"\x7f" in line:
-        return True
-    return small_floats and _small_floats(line)
+def _suspect_lines(text: bytes, lines: list[bytes]) -> list[int]:
+    """Which of `lines` (joined by newlines into `text`) may not be the standard library's
+    (module docstring): found by byte position in `text`, so no Python runs per line."""
+    positions = [match.start() for match in _SHORT_EXPONENT.finditer(text)]
+    start = text.find(_SMALL_DECIMAL)
+    while start >= 0:
+        positions.append(start)
+        start = text.find(_SMALL_DECIMAL, start + 1)
+    wide: np.ndarray = np.empty(0, dtype=np.int64)
+    if not text.isascii() or b"\x7f" in text:
+        wide = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) >= 0x7F)
+    if not positions and not len(wide):
+        return []
+    # line i ends (newline included) at ends[i]: a byte at p lies in the first line ending after p
+    ends = np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1)
+    found = np.concatenate([wide, np.array(positions, dtype=np.int64)])
+    return np.unique(np.searchsorted(ends, found, side="right")).tolist()
 
 
 def _line(record: Mapping[str, Any]) -> bytes:
