@@ -2,7 +2,7 @@
 engine (DuckDB) published for the same week of Silver, peak hours in the business time zone
 included: by spark-submit in local mode (Pipes, staged Silver), and in a session on the
 session's warm Spark Connect server (the same staged Silver, tables back as Arrow). One run
-per path; DuckDB's rows are read once, before either."""
+per path, Connect first; DuckDB's rows are read once, before either."""
 
 import dagster as dg
 import pandas as pd
@@ -41,13 +41,13 @@ def spark_marts(resources: dict, gold_db, duckdb_rows, spark: SparkResource | No
     return ran
 
 
-def test_spark_publishes_the_marts_of_duckdb(resources, gold_db, duckdb_rows):
-    assert "spark_remote" not in spark_marts(resources, gold_db, duckdb_rows)
-
-
 def test_spark_connect_publishes_the_marts_of_duckdb(
     resources, gold_db, duckdb_rows, spark_connect, tmp_path
 ):
     spark = SparkResource(input_mode="stage", staging_dir=str(tmp_path), remote=spark_connect)
     ran = spark_marts(resources, gold_db, duckdb_rows, spark)
     assert ran["spark_remote"].value == spark_connect
+
+
+def test_spark_publishes_the_marts_of_duckdb(resources, gold_db, duckdb_rows):
+    assert "spark_remote" not in spark_marts(resources, gold_db, duckdb_rows)

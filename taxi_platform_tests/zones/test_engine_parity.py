@@ -3,12 +3,16 @@ on the production path, reading the TLC months from the session's moto S3 and wr
 through `s3a://` with hadoop-aws's magic committer, publishes exactly the tables the default
 engine (DuckDB) published from the same months; so does the Spark engine on the session's
 warm Spark Connect server, reading the same months over s3a and handing the tables back as
-Arrow. One run per path; the DuckDB run is the shared `local_run`. (The marts' parity tests
+Arrow. One run per path (Connect first: spark-submit after it shows the client left this
+process's environment alone); the DuckDB run is the shared `local_run`. (The marts' parity tests
 cover Spark's staged inputs.)"""
+
+import os
 
 from taxi_platform.defs.zones.model_sql import FILTERS
 from taxi_platform.defs.zones.zone_models import zone_models
 from taxi_platform.resources.engine import EngineResource
+from taxi_platform.resources.spark import CONNECT_VARIABLES
 from taxi_platform_tests.support import keys_of, metadata
 from taxi_platform_tests.zones.conftest import (
     MODEL_MONTHS,
@@ -44,19 +48,21 @@ def assert_spark_published_the_tables_of_duckdb(local_run, resources, postgres_d
     return ran
 
 
-def test_spark_over_s3a_publishes_the_tables_of_duckdb(
-    local_run, resources, lake, postgres_db, spark_jars_dir, tmp_path
-):
-    spark = s3a_spark("local[2]", tmp_path)
-    ran = assert_spark_published_the_tables_of_duckdb(local_run, resources, postgres_db, spark)
-    assert all("spark_remote" not in model for model in ran)  # spark-submit
-    assert_nothing_staged_or_left(tmp_path, lake)
-
-
 def test_spark_connect_over_s3a_publishes_the_tables_of_duckdb(
     local_run, resources, lake, postgres_db, spark_connect, tmp_path
 ):
     spark = s3a_spark("local[2]", tmp_path, remote=spark_connect)
     ran = assert_spark_published_the_tables_of_duckdb(local_run, resources, postgres_db, spark)
     assert all(model["spark_remote"] == spark_connect for model in ran)
+    assert_nothing_staged_or_left(tmp_path, lake)
+    # The client left this process as it was: the spark-submit run below is not a client.
+    assert not set(CONNECT_VARIABLES) & set(os.environ)
+
+
+def test_spark_over_s3a_publishes_the_tables_of_duckdb(
+    local_run, resources, lake, postgres_db, spark_jars_dir, tmp_path
+):
+    spark = s3a_spark("local[2]", tmp_path)
+    ran = assert_spark_published_the_tables_of_duckdb(local_run, resources, postgres_db, spark)
+    assert all("spark_remote" not in model for model in ran)  # spark-submit
     assert_nothing_staged_or_left(tmp_path, lake)
