@@ -121,9 +121,17 @@ def _s3_keys(s3_client: Any, bucket: str, prefix: str) -> list[str]:
     return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
 
 
-def spark_environment(master: str) -> dict[str, str]:
-    """Environment for spark-submit and in-process PySpark: Java, this Python, loopback."""
+# pyspark's switches to a Spark Connect client. Set in a driver's environment, its own
+# session would be a client (without a URL): the platform's Connect server is
+# `SparkResource.remote` (TAXI_SPARK_REMOTE), and drivers never inherit these.
+CONNECT_VARIABLES = ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED", "SPARK_LOCAL_REMOTE")
+
+
+def spark_environment(master: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for spark-submit and in-process PySpark: Java, this Python, loopback;
+    with `environ`, that environment without `CONNECT_VARIABLES` beneath them."""
     env = {
+        **{k: v for k, v in (environ or {}).items() if k not in CONNECT_VARIABLES},
         "JAVA_HOME": resolve_java_home(),
         "PYSPARK_PYTHON": sys.executable,
         "PYSPARK_DRIVER_PYTHON": sys.executable,
@@ -273,10 +281,7 @@ class SparkResource(dg.ConfigurableResource):
         if self.reads_s3a:
             check_s3a_access(s3a_buckets(args))
         context.log.info(f"spark-submit {job} on {self.master} (log level {self.log_level})")
-        # Without pyspark's SPARK_REMOTE: set, it would turn the job's own session into a Spark
-        # Connect client. The platform's Connect server is `remote` (TAXI_SPARK_REMOTE).
-        env = {k: v for k, v in os.environ.items() if k != "SPARK_REMOTE"}
-        client = dg.PipesSubprocessClient(env={**env, **spark_environment(self.master)})
+        client = dg.PipesSubprocessClient(env=spark_environment(self.master, os.environ))
         with warnings.catch_warnings():
             # Dagster's own subprocess client calls a preview API of its own: not ours to fix,
             # and printed on every run.

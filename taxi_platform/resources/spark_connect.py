@@ -13,7 +13,8 @@ paths (a server on this machine only).
 
 Not pyspark's own `SPARK_REMOTE`: that variable silently turns every SparkSession of the
 process into a Connect client, spark-submit's jobs included; the platform's setting is read
-where it is meant, and spark-submit runs without `SPARK_REMOTE` (`SparkResource.submit`).
+where it is meant, and spark-submit runs without pyspark's Connect variables
+(`CONNECT_VARIABLES`, dropped by `SparkResource.submit`).
 """
 
 from __future__ import annotations
@@ -59,7 +60,10 @@ def connect(url: str, conf: dict[str, str]) -> Any:
             f"({type(error).__name__}): start one (`taxi-platform stack up` with "
             "TAXI_ENGINE=spark), or unset TAXI_SPARK_REMOTE to spark-submit each run"
         ) from None
-    from pyspark.sql import SparkSession  # the Connect client: only this path needs it
+    # Connect's own class: pyspark.sql.SparkSession.builder.remote() would also set
+    # SPARK_CONNECT_MODE_ENABLED in this process's environment, making every later
+    # spark-submit job's session a Connect client without a URL.
+    from pyspark.sql.connect.session import SparkSession
 
     session = SparkSession.builder.remote(url).create()
     for key, value in conf.items():

@@ -1,9 +1,10 @@
 """Engine parity for the Gold marts: the Spark engine publishes exactly the rows the default
 engine (DuckDB) published for the same week of Silver, peak hours in the business time zone
-included: by spark-submit in local mode (Pipes, staged Silver), on the production path (Silver
-read from the session's moto S3 through `s3a://`, the result written back with hadoop-aws's
-magic committer), and in a session on the session's warm Spark Connect server (the same staged
-Silver, tables back as Arrow). One run per path; DuckDB's rows are read once, before any."""
+included: by spark-submit in local mode (Pipes) on the production path, the week's Silver read
+from the session's moto S3 through `s3a://` and the result written back with hadoop-aws's
+magic committer; and in a session on the session's warm Spark Connect server (Silver staged,
+tables back as Arrow). One run per path; DuckDB's rows are read once, before either; staged
+spark-submit inputs are the zone models' parity test's."""
 
 import dagster as dg
 import pandas as pd
@@ -24,13 +25,13 @@ def duckdb_rows(week_run, gold_db) -> dict[str, pd.DataFrame]:
     return published(gold_db, WEEK[0], WEEK_END)
 
 
-def spark_marts(resources: dict, gold_db, duckdb_rows, spark: SparkResource | None = None):
+def spark_marts(resources: dict, gold_db, duckdb_rows, spark: SparkResource):
     """The week's marts on the Spark engine into emptied days; DuckDB's rows exactly. The
     metadata of the run's materialization."""
     for table in KEYS:  # what is there now, Spark published
         query = sql.SQL("DELETE FROM {} WHERE event_date >= %s AND event_date < %s")
         gold_db.execute(query.format(sql.Identifier(table)), [WEEK[0], WEEK_END])
-    engine = {"engine": EngineResource(engine="spark"), **({"spark": spark} if spark else {})}
+    engine = {"engine": EngineResource(engine="spark"), "spark": spark}
     result = week_marts({**resources, **engine}, dg.DagsterInstance.ephemeral())
     assert result.success
     spark_rows = published(gold_db, WEEK[0], WEEK_END)
@@ -43,15 +44,12 @@ def spark_marts(resources: dict, gold_db, duckdb_rows, spark: SparkResource | No
     return ran
 
 
-def test_spark_publishes_the_marts_of_duckdb(resources, gold_db, duckdb_rows):
-    assert "spark_remote" not in spark_marts(resources, gold_db, duckdb_rows)
-
-
 def test_spark_over_s3a_publishes_the_marts_of_duckdb(
     resources, gold_db, duckdb_rows, lake, spark_jars_dir, tmp_path
 ):
-    spark_marts(resources, gold_db, duckdb_rows, s3a_spark("local[2]", tmp_path))
-    assert_nothing_staged_or_left(tmp_path, lake)
+    ran = spark_marts(resources, gold_db, duckdb_rows, s3a_spark("local[2]", tmp_path))
+    assert "spark_remote" not in ran  # spark-submit
+    assert_nothing_staged_or_left(tmp_path, lake)  # Silver read, and results written, over s3a
 
 
 def test_spark_connect_publishes_the_marts_of_duckdb(

@@ -1,14 +1,19 @@
-"""Engine parity for the zone models: the Spark engine (spark-submit in local mode, Pipes)
-on the production path, reading the TLC months from the session's moto S3 and writing back
-through `s3a://` with hadoop-aws's magic committer, publishes exactly the tables the default
-engine (DuckDB) published from the same months; so does the Spark engine on the session's
-warm Spark Connect server, reading the same months over s3a and handing the tables back as
-Arrow. One run per path; the DuckDB run is the shared `local_run`. (The marts' parity tests
-cover Spark's staged inputs, s3a and Connect.)"""
+"""Engine parity for the zone models: the Spark engine publishes exactly the tables the
+default engine (DuckDB) published from the same months: on the session's warm Spark Connect
+server, reading the months from the session's moto S3 through `s3a://` and handing the tables
+back as Arrow; and by spark-submit in local mode (Pipes) with the months staged on the driver
+(`TAXI_SPARK_INPUT_MODE=stage`, the local wiring's default). Connect runs first: spark-submit
+after it shows the client left this process's environment alone. The DuckDB run is the shared
+`local_run`. spark-submit over `s3a://` with hadoop-aws's magic committer is covered by the
+zone models on a standalone cluster (`test_zone_models_cluster.py`) and the Gold marts on
+local Spark (`clicks/test_engine_parity.py`): one Spark run per path and place, none twice."""
+
+import os
 
 from taxi_platform.defs.zones.model_sql import FILTERS
 from taxi_platform.defs.zones.zone_models import zone_models
 from taxi_platform.resources.engine import EngineResource
+from taxi_platform.resources.spark import CONNECT_VARIABLES, SPARK_OUTPUT_PREFIX
 from taxi_platform_tests.support import keys_of, metadata
 from taxi_platform_tests.zones.conftest import (
     MODEL_MONTHS,
@@ -16,6 +21,7 @@ from taxi_platform_tests.zones.conftest import (
     materialize_models,
     published_tables,
     s3a_spark,
+    small_spark,
 )
 
 COUNTS = ("input_rows", "valid_rows", *(f"dropped_{name}" for name in FILTERS))
@@ -44,15 +50,6 @@ def assert_spark_published_the_tables_of_duckdb(local_run, resources, postgres_d
     return ran
 
 
-def test_spark_over_s3a_publishes_the_tables_of_duckdb(
-    local_run, resources, lake, postgres_db, spark_jars_dir, tmp_path
-):
-    spark = s3a_spark("local[2]", tmp_path)
-    ran = assert_spark_published_the_tables_of_duckdb(local_run, resources, postgres_db, spark)
-    assert all("spark_remote" not in model for model in ran)  # spark-submit
-    assert_nothing_staged_or_left(tmp_path, lake)
-
-
 def test_spark_connect_over_s3a_publishes_the_tables_of_duckdb(
     local_run, resources, lake, postgres_db, spark_connect, tmp_path
 ):
@@ -60,3 +57,16 @@ def test_spark_connect_over_s3a_publishes_the_tables_of_duckdb(
     ran = assert_spark_published_the_tables_of_duckdb(local_run, resources, postgres_db, spark)
     assert all(model["spark_remote"] == spark_connect for model in ran)
     assert_nothing_staged_or_left(tmp_path, lake)
+    # The client left this process as it was: the spark-submit run below is not a client.
+    assert not set(CONNECT_VARIABLES) & set(os.environ)
+
+
+def test_spark_on_staged_months_publishes_the_tables_of_duckdb(
+    local_run, resources, lake, postgres_db, tmp_path
+):
+    spark = small_spark("local[2]", tmp_path, "stage")
+    ran = assert_spark_published_the_tables_of_duckdb(local_run, resources, postgres_db, spark)
+    assert all("spark_remote" not in model for model in ran)  # spark-submit
+    staged = sorted(p.name for p in (tmp_path / "staging" / "staged").rglob("*.parquet"))
+    assert len(staged) == len(MODEL_MONTHS), staged  # one copy per month, on the driver
+    assert lake.list_keys(SPARK_OUTPUT_PREFIX + "/") == []  # outputs stayed local

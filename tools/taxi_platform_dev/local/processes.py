@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from taxi_platform.settings import ConfigError
@@ -86,13 +87,50 @@ def stop_group(process: subprocess.Popen, timeout: float = 30.0) -> None:
             process.wait()
 
 
+def listening(port: int) -> bool:
+    """Something accepts connections on 127.0.0.1:`port` (probed without binding it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def wait_for_port(port: int, timeout: float, what: str, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
+        if listening(port):
+            return
         time.sleep(0.1)
     tail = f"; see {log}" if log else ""
     raise ConfigError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f}s{tail}")
+
+
+def spawn(command: Sequence[str], log_path: Path, env: Mapping[str, str]) -> subprocess.Popen:
+    """A companion process in its own session (Ctrl+C in a shell does not reach it), its
+    output appended to `log_path`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            list(command),
+            env=dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def await_ready(
+    process: subprocess.Popen, ready: Callable[[], bool], timeout: float, failure: str
+) -> None:
+    """Wait until `ready()`; if the process exits or `timeout` passes first, stop it and
+    raise a ConfigError of `failure` (one line: what did not answer, and where its log is).
+    Interrupted (Ctrl+C), the process is stopped too: nothing has registered it yet."""
+    deadline = time.monotonic() + timeout
+    try:
+        while not ready():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise ConfigError(failure)
+            time.sleep(0.2)
+    except BaseException:
+        terminate(process.pid)
+        raise

@@ -15,14 +15,18 @@ the stack's environment, credentials from the same environment), listening on 12
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from taxi_platform.resources.spark import SparkResource, spark_environment, spark_submit_path
-from taxi_platform.settings import ConfigError
-from taxi_platform_dev.local.processes import free_port, pid_alive, port_is_free, terminate
+from taxi_platform_dev.local.processes import (
+    await_ready,
+    free_port,
+    listening,
+    pid_alive,
+    spawn,
+)
 from taxi_platform_dev.local.stack import Stack
 
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
@@ -51,26 +55,15 @@ def url(port: int) -> str:
 def launch(spark: SparkResource, log_path: Path, environ: Mapping[str, str]) -> tuple[int, int]:
     """Start a server in its own session; its PID and port once it listens."""
     port = free_port()
-    env = {k: v for k, v in environ.items() if k != "SPARK_REMOTE"}  # it would be a client
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            server_command(spark, port, environ),
-            env={**env, **spark_environment(spark.master)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + START_TIMEOUT
-    while port_is_free(port):
-        if process.poll() is not None or time.monotonic() > deadline:
-            terminate(process.pid)
-            raise ConfigError(
-                f"the Spark Connect server did not listen on 127.0.0.1:{port} within "
-                f"{START_TIMEOUT:.0f}s: see {log_path}"
-            )
-        time.sleep(0.5)
+    env = spark_environment(spark.master, environ)
+    process = spawn(server_command(spark, port, environ), log_path, env)
+    await_ready(
+        process,
+        lambda: listening(port),
+        START_TIMEOUT,
+        f"the Spark Connect server did not listen on 127.0.0.1:{port} within "
+        f"{START_TIMEOUT:.0f}s: see {log_path}",
+    )
     return process.pid, port
 
 

@@ -15,13 +15,10 @@ look at the API, not the pipeline (the demo and tests replay windows instead).
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 import urllib.request
 
-from taxi_platform.settings import ConfigError
-from taxi_platform_dev.local.processes import free_port, pid_alive, terminate
+from taxi_platform_dev.local.processes import await_ready, free_port, pid_alive, spawn
 from taxi_platform_dev.local.stack import Stack
 
 PROCESS_NAME = "log_api"
@@ -45,26 +42,16 @@ def start(stack: Stack) -> None:
     speed = os.environ.get(SPEED_VARIABLE) or "1"
     port = free_port()
     log_path = stack.home / f"{PROCESS_NAME}.log"
-    stack.home.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "taxi_platform_dev.cli", "simulate", "log-api"),
-                *("--port", str(port), "--speed", speed),
-            ],
-            env={**os.environ, **stack.env()},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + HEALTH_TIMEOUT
-    while not _healthy(port):
-        if process.poll() is not None or time.monotonic() > deadline:
-            terminate(process.pid)
-            raise ConfigError(
-                f"the log API simulator did not answer on 127.0.0.1:{port}/health within "
-                f"{HEALTH_TIMEOUT:.0f}s ({SPEED_VARIABLE}={speed}); see {log_path}"
-            )
-        time.sleep(0.2)
+    command = [
+        *(sys.executable, "-m", "taxi_platform_dev.cli", "simulate", "log-api"),
+        *("--port", str(port), "--speed", speed),
+    ]
+    process = spawn(command, log_path, {**os.environ, **stack.env()})
+    await_ready(
+        process,
+        lambda: _healthy(port),
+        HEALTH_TIMEOUT,
+        f"the log API simulator did not answer on 127.0.0.1:{port}/health within "
+        f"{HEALTH_TIMEOUT:.0f}s ({SPEED_VARIABLE}={speed}); see {log_path}",
+    )
     stack.register_process(PROCESS_NAME, process.pid, port)
