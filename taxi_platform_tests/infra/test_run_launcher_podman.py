@@ -28,10 +28,12 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from dagster import AssetKey, DagsterInstance, DagsterRunStatus
+from dagster import DagsterInstance, DagsterRunStatus
 from dagster_docker.docker_run_launcher import DOCKER_CONTAINER_ID_TAG
 from dagster_graphql import DagsterGraphQLClient
 
+from taxi_platform.defs.zones.jobs import taxi_zones_job
+from taxi_platform.defs.zones.taxi_zones import taxi_zones
 from taxi_platform.settings import INFRA_DIR, REPO_ROOT, zones_csv_default
 from taxi_platform_dev.local.processes import free_port
 from taxi_platform_tests.podman_images import PODMAN_ENV, build_image, podman
@@ -45,7 +47,7 @@ SERVICES = COMPOSE["services"]
 DAGSTER = INFRA_DIR / "dagster"
 APP_DIR = Path("/opt/taxi_platform")  # the repository's place in the image
 DAGSTER_HOME = Path("/opt/dagster/dagster_home")  # the image's
-JOB = "taxi_zones_job"
+JOB = taxi_zones_job.name
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 
 
@@ -201,7 +203,7 @@ def test_the_daemon_launches_a_run_in_a_container_of_its_own(
     with DagsterInstance.from_config(str(home)) as instance:
         run = instance.get_run_by_id(run_id)
         container_id = run.tags.get(DOCKER_CONTAINER_ID_TAG)
-        materialization = instance.get_latest_materialization_event(AssetKey("taxi_zones"))
+        materialization = instance.get_latest_materialization_event(taxi_zones.key)
     daemon_logs = podman("logs", "--tail", "80", f"{project}-dagster-daemon")
     assert container_id, f"no {DOCKER_CONTAINER_ID_TAG} tag on {run.tags}:\n{daemon_logs.stderr}"
     run_logs = podman("logs", "--tail", "80", container_id)

@@ -59,18 +59,23 @@ def local_run(resources, postgres_db, model_months_in_lake):
     return result, published_tables(postgres_db)
 
 
-def s3a_spark(master: str, tmp_path, **kwargs) -> SparkResource:
-    """Spark in the production path's mode: inputs and outputs through `s3a://` (the jars of
-    `taxi-platform spark jars` on the class path), small memory for a 2-core machine."""
+def small_spark(master: str, tmp_path, input_mode: str, **kwargs) -> SparkResource:
+    """Spark with small memory for a 2-core machine, staging (if at all) under `tmp_path`."""
     return SparkResource(
         master=master,
-        input_mode="s3a",
+        input_mode=input_mode,
         staging_dir=str(tmp_path / "staging"),
         driver_memory="1g",
         executor_memory="768m",
         shuffle_partitions=4,
         **kwargs,
     )
+
+
+def s3a_spark(master: str, tmp_path, **kwargs) -> SparkResource:
+    """Spark in the production path's mode: inputs and outputs through `s3a://` (the jars of
+    `taxi-platform spark jars` on the class path)."""
+    return small_spark(master, tmp_path, "s3a", **kwargs)
 
 
 def assert_nothing_staged_or_left(tmp_path, lake) -> None:

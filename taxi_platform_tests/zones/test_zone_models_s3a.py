@@ -1,8 +1,9 @@
 """The production path, `TAXI_SPARK_INPUT_MODE=s3a`, below the models: a job writes through
 `s3a://` with hadoop-aws's magic committer, using only the jars `taxi-platform spark jars`
 fetched, and what goes wrong before a job starts (missing bucket, refused credentials, dead
-endpoint) is one line. The zone models over s3a, on local Spark and on a standalone cluster,
-are `test_engine_parity.py` and `test_zone_models_cluster.py`: equal to DuckDB's tables."""
+endpoint) is one line. The zone models over s3a on a standalone cluster
+(`test_zone_models_cluster.py`) and the Gold marts over s3a on local Spark
+(`clicks/test_engine_parity.py`) publish DuckDB's tables."""
 
 import json
 import os
