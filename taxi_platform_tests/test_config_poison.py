@@ -59,7 +59,8 @@ def test_a_bad_time_zone_stops_the_load_with_one_line_naming_it():
     assert result.stderr.strip().splitlines()[-1] == (
         "taxi_platform.settings.ConfigError: TAXI_TIMEZONE='Mars/Olympus_Mons' is not an IANA "
         "time zone: use e.g. Asia/Seoul (the default) or UTC — schedules, the counters' "
-        "business day and the marts' peak hour"
+        "business day, the marts' local hours and days, and every hour and day the dashboards "
+        "show"
     )
 
 

@@ -178,7 +178,9 @@ class PostgresResource(dg.ConfigurableResource):
         try:
             if self.schema_sql and not self._schema_applied:
                 conn.execute(Path(self.schema_sql).read_text())
-                if self.time_zone:
+                # Only when it differs: runs start in parallel, and concurrent ALTERs of the
+                # same setting can fail ("tuple concurrently updated").
+                if self.time_zone and conn.info.parameter_status("TimeZone") != self.time_zone:
                     conn.execute(
                         sql.SQL("ALTER DATABASE {} SET TimeZone TO {}").format(
                             sql.Identifier(conn.info.dbname), sql.Literal(self.time_zone)

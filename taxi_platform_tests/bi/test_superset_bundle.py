@@ -9,12 +9,14 @@ import re
 import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import available_timezones
 
 import pytest
 import yaml
 
 from taxi_platform.settings import INFRA_DIR, REPO_ROOT, ConfigError
 from taxi_platform_dev.bi.superset_bundle import ROOT_FOLDER, build_bundle, gold_sqlalchemy_uri
+from taxi_platform_dev.bi.superset_sql import charts_sql
 from taxi_platform_dev.cli import main
 from taxi_platform_dev.local.stack import ROLES
 
@@ -27,6 +29,10 @@ OTHER_ROLES = [role for role in ROLES if role not in ("bi_reader", "postgres")]
 URI_USER = re.compile(r"[a-z0-9+]+://([^:@/\s'\"]+)(?::([^@/\s'\"]*))?@")
 MASKED_PASSWORD = "XXXXXXXXXX"
 PLACEHOLDERS = {"…", "***", "..."}  # how docs and error messages write "a password here"
+# Any IANA zone with a region (`UTC` alone is no business zone), longest first.
+ZONE_NAME = re.compile(
+    "|".join(re.escape(z) for z in sorted(available_timezones(), key=len, reverse=True) if "/" in z)
+)
 
 
 @pytest.fixture
@@ -117,3 +123,14 @@ def test_cli_writes_the_bundle(tmp_path: Path, stack_env, capsys):
     assert main(["bi", "superset-bundle", "--out", str(out)]) == 0
     assert str(out) in capsys.readouterr().out
     assert zipfile.is_zipfile(out)
+
+
+def test_no_bi_file_or_chart_query_names_a_time_zone(bundle: Path):
+    """Hours and days follow TAXI_TIMEZONE: the pipeline computes the local ones (Superset's
+    marts) or the session's zone is the business one (Grafana's counters), so no dashboard,
+    chart, dataset or the SQL written for them may fix a zone."""
+    texts = {**_bi_texts(bundle), **{f"chart sql {c}": q for c, q in charts_sql().items()}}
+    for name, text in texts.items():
+        found = ZONE_NAME.search(text)
+        assert not found, f"{name} names the time zone {found.group()}"
+        assert "AT TIME ZONE" not in text.upper(), f"{name}: AT TIME ZONE"
