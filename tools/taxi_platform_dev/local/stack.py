@@ -19,7 +19,7 @@ import shlex
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -236,18 +236,20 @@ class Stack:
         return stopped
 
     @contextlib.contextmanager
-    def serving_saved(self) -> Iterator[dict[str, str]]:
+    def serving_saved(self, prefixes: Sequence[str] | None = None) -> Iterator[dict[str, str]]:
         """The stack's variables with S3 and DynamoDB served, for the block, by a moto of
-        its own holding what `down` last saved: a stopped stack read without starting it
-        (its save is left as it was, whatever the block writes)."""
+        its own holding what `down` last saved (with `prefixes`: only the objects under
+        them): a stopped stack read without starting it (its save is left as it was,
+        whatever the block writes)."""
         with tempfile.TemporaryDirectory(prefix="taxi-saved-lake-") as folder:
             port = free_port()
             pid = start_moto(Path(folder), port)
             try:
                 env = self.env({**self.load(), "moto": {"pid": pid, "port": port}})
-                self.say(f"loading the lake and counters saved in {self.moto_state} …")
+                what = ", ".join(prefixes) if prefixes else "the lake and counters"
+                self.say(f"loading {what} saved in {self.moto_state} …")
                 loaded = moto_state.load(
-                    env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say
+                    env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say, prefixes
                 )
                 self.say(f"loaded {loaded.summary()}")
                 yield env
