@@ -146,15 +146,11 @@ class Stack:
         state["moto"] = {"pid": pid, "port": port}
         env = self.env(state)
         if self.moto_state.exists():
-            self.say(f"loading the lake and counters saved in {self.moto_state} …")
             try:
-                loaded = moto_state.load(
-                    env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say
-                )
+                self._load_moto(env)
             except BaseException:
                 terminate(pid)  # not left running half loaded, nor orphaned
                 raise
-            self.say(f"loaded {loaded.summary()}")
         create_resources(
             env["AWS_ENDPOINT_URL"],
             env["AWS_REGION"],
@@ -246,15 +242,18 @@ class Stack:
             pid = start_moto(Path(folder), port)
             try:
                 env = self.env({**self.load(), "moto": {"pid": pid, "port": port}})
-                what = ", ".join(prefixes) if prefixes else "the lake and counters"
-                self.say(f"loading {what} saved in {self.moto_state} …")
-                loaded = moto_state.load(
-                    env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say, prefixes
-                )
-                self.say(f"loaded {loaded.summary()}")
+                self._load_moto(env, prefixes)
                 yield env
             finally:
                 terminate(pid)
+
+    def _load_moto(self, env: dict[str, str], prefixes: Sequence[str] | None = None) -> None:
+        what = ", ".join(prefixes) if prefixes else "the lake and counters"
+        self.say(f"loading {what} saved in {self.moto_state} …")
+        loaded = moto_state.load(
+            env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say, prefixes
+        )
+        self.say(f"loaded {loaded.summary()}")
 
     def register_process(self, name: str, pid: int, port: int | None = None) -> None:
         """Record a process started beside the stack (e.g. the log API simulator) for `down`."""
