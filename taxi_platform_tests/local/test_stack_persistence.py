@@ -220,10 +220,16 @@ def test_a_failed_save_keeps_the_last_one_and_reset_forgets(written, monkeypatch
     s3, _ = _clients(stack.env())
     s3.put_object(Bucket=OTHER_BUCKET, Key="late.txt", Body=b"after the save")
 
-    def disk_full(*_args, **_kwargs):
-        raise OSError(28, "No space left on device")
+    write_entry = moto_state._write_entry
+    written_entries = []
 
-    monkeypatch.setattr(moto_state.shutil, "copyfileobj", disk_full)
+    def disk_full(archive, entry, body):  # the first object written, then the disk is full
+        if written_entries:
+            raise OSError(28, "No space left on device")
+        written_entries.append(entry)
+        write_entry(archive, entry, body)
+
+    monkeypatch.setattr(moto_state, "_write_entry", disk_full)
     with pytest.raises(ConfigError, match=r"still running.*stack reset"):
         stack.down()
     assert stack.is_up()

@@ -114,8 +114,9 @@ def lake_environment(
     The environment when it names an S3 (an endpoint, or `TAXI_PLATFORM_ENV=aws`: the
     platform's own settings); else the running local stack's (`TAXI_STACK_HOME` or
     `.stack`), else the demo's kept stack (`.stack/demo`, `taxi-platform demo --keep`); else
-    the lake a stopped one saved (the newer of the two), served for the block by a moto of
-    its own, so reading it neither starts the stack nor changes its save."""
+    the lake a stopped one saved (the newer of the two; the objects the views read), served
+    for the block by a moto of its own, so reading it neither starts the stack nor changes
+    its save."""
     environ = dict(os.environ if environ is None else environ)
     if (
         environ.get("AWS_ENDPOINT_URL_S3")
@@ -137,7 +138,7 @@ def lake_environment(
             "or export the aws settings (`taxi-platform aws env`)"
         )
     stack = max(saved, key=lambda s: s.moto_state.stat().st_mtime)
-    with stack.serving_saved() as served:
+    with stack.serving_saved([view.source for view in views()]) as served:
         when = datetime.fromtimestamp(stack.moto_state.stat().st_mtime, UTC)
         yield (
             {**environ, **served},

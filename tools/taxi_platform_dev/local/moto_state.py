@@ -26,11 +26,12 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,13 @@ from taxi_platform_dev.local.moto import clients
 
 FORMAT = 1
 MIB = 1024 * 1024
-CHUNK = 8 * MIB
+OBJECT_FIELDS = ("ContentType", "ContentEncoding", "Metadata")  # kept beside the bytes
+THREADS = 4  # requests in flight while saving or loading
+WINDOW = 32  # objects held in memory at a time
 # Part sizes of the uploaders that write the lake (boto3 8 MiB, S3A 64 MiB, the 5 MiB minimum,
 # 16 and 100 MiB, common choices), tried in turn when an ETag says an object came in parts.
 PART_SIZES = (8 * MIB, 5 * MIB, 16 * MIB, 64 * MIB, 100 * MIB)
-PROGRESS_EVERY = 2.0  # seconds between progress lines while saving or loading
+PROGRESS_EVERY = 5.0  # seconds between progress lines while saving or loading
 
 
 @dataclass
@@ -150,35 +153,58 @@ def _replacing(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+def _windows(items: Iterable[Any], size: int = WINDOW) -> Iterator[list[Any]]:
+    window: list[Any] = []
+    for item in items:
+        window.append(item)
+        if len(window) == size:
+            yield window
+            window = []
+    if window:
+        yield window
+
+
+def _write_entry(archive: zipfile.ZipFile, entry: str, body: bytes) -> None:
+    with archive.open(entry, "w", force_zip64=True) as out:
+        out.write(body)
+
+
 def save(endpoint: str, region: str, path: Path, say: Callable[[str], None] = print) -> Tally:
-    """Every bucket's objects and every table's items of the server at `endpoint`, to `path`."""
+    """Every bucket's objects and every table's items of the server at `endpoint`, to `path`.
+
+    Objects are fetched a window at a time by a few threads (moto serves each request in a
+    thread of its own) and written in listing order by this one."""
     s3, dynamodb = clients(endpoint, region)
     tally = Tally(say, "saved")
     manifest: dict[str, Any] = {"format": FORMAT, "buckets": [], "tables": []}
-    with _replacing(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
+
+    def fetch(bucket: str, key: str) -> tuple[dict, bytes]:
+        response = s3.get_object(Bucket=bucket, Key=key)
+        return response, response["Body"].read()
+
+    with (
+        _replacing(path) as tmp,
+        zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive,
+        ThreadPoolExecutor(THREADS) as pool,
+    ):
         for bucket in s3.list_buckets().get("Buckets", []):
             name = bucket["Name"]
             location = s3.get_bucket_location(Bucket=name).get("LocationConstraint")
             objects = []
-            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
-                for listed in page.get("Contents", []):
-                    response = s3.get_object(Bucket=name, Key=listed["Key"])
+            listed = (
+                listed["Key"]
+                for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name)
+                for listed in page.get("Contents", [])
+            )
+            for keys in _windows(listed):
+                fetched = pool.map(fetch, repeat(name), keys)
+                for key, (response, body) in zip(keys, fetched, strict=True):
                     entry = f"s3/{tally.objects}"
-                    with archive.open(entry, "w", force_zip64=True) as out:
-                        shutil.copyfileobj(response["Body"], out, CHUNK)
-                    objects.append(
-                        {
-                            "key": listed["Key"],
-                            "entry": entry,
-                            "etag": response["ETag"].strip('"'),
-                            "extra": {
-                                field: response[field]
-                                for field in ("ContentType", "ContentEncoding", "Metadata")
-                                if response.get(field)
-                            },
-                        }
-                    )
-                    tally.add(listed["Size"])
+                    _write_entry(archive, entry, body)
+                    extra = {f: response[f] for f in OBJECT_FIELDS if response.get(f)}
+                    etag = response["ETag"].strip('"')
+                    objects.append({"key": key, "entry": entry, "etag": etag, "extra": extra})
+                    tally.add(len(body))
             manifest["buckets"].append({"name": name, "location": location, "objects": objects})
         for page in dynamodb.get_paginator("list_tables").paginate():
             for table in page["TableNames"]:
@@ -249,8 +275,17 @@ def _write_items(dynamodb, table: str, items: list[dict]) -> None:
             requests = dynamodb.batch_write_item(RequestItems=requests).get("UnprocessedItems")
 
 
-def load(endpoint: str, region: str, path: Path, say: Callable[[str], None] = print) -> Tally:
-    """What `save` wrote to `path`, into the (fresh) server at `endpoint`."""
+def load(
+    endpoint: str,
+    region: str,
+    path: Path,
+    say: Callable[[str], None] = print,
+    prefixes: Sequence[str] | None = None,
+) -> Tally:
+    """What `save` wrote to `path`, into the (fresh) server at `endpoint`; with `prefixes`,
+    only the objects under them and no tables (what a reader of those prefixes needs).
+
+    Bodies are read a window at a time by this thread and uploaded by a few."""
     s3, dynamodb = clients(endpoint, region)
     tally = Tally(say, "loaded")
     try:
@@ -266,18 +301,25 @@ def load(endpoint: str, region: str, path: Path, say: Callable[[str], None] = pr
             f"{path} was saved in format {manifest.get('format')}, this version reads "
             f"{FORMAT}: move it away, or forget it with `taxi-platform stack reset`"
         )
-    with archive:
+    with archive, ThreadPoolExecutor(THREADS) as pool:
         for bucket in manifest["buckets"]:
             where = bucket["location"]
             s3.create_bucket(
                 Bucket=bucket["name"],
                 **({"CreateBucketConfiguration": {"LocationConstraint": where}} if where else {}),
             )
-            for obj in bucket["objects"]:
-                body = archive.read(obj["entry"])
-                tally.etags_changed += not _put(s3, bucket["name"], obj, body)
-                tally.add(len(body))
-        for table in manifest["tables"]:
+            wanted = (
+                obj
+                for obj in bucket["objects"]
+                if prefixes is None or obj["key"].startswith(tuple(prefixes))
+            )
+            for window in _windows(wanted):
+                bodies = [archive.read(obj["entry"]) for obj in window]
+                kept = pool.map(_put, repeat(s3), repeat(bucket["name"]), window, bodies)
+                tally.etags_changed += sum(not k for k in kept)
+                for body in bodies:
+                    tally.add(len(body))
+        for table in manifest["tables"] if prefixes is None else []:
             dynamodb.create_table(**table["spec"])
             items = json.loads(archive.read(table["entry"]), object_hook=_decode)
             _write_items(dynamodb, table["spec"]["TableName"], items)

@@ -19,7 +19,7 @@ import shlex
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,15 +146,11 @@ class Stack:
         state["moto"] = {"pid": pid, "port": port}
         env = self.env(state)
         if self.moto_state.exists():
-            self.say(f"loading the lake and counters saved in {self.moto_state} …")
             try:
-                loaded = moto_state.load(
-                    env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say
-                )
+                self._load_moto(env)
             except BaseException:
                 terminate(pid)  # not left running half loaded, nor orphaned
                 raise
-            self.say(f"loaded {loaded.summary()}")
         create_resources(
             env["AWS_ENDPOINT_URL"],
             env["AWS_REGION"],
@@ -236,23 +232,28 @@ class Stack:
         return stopped
 
     @contextlib.contextmanager
-    def serving_saved(self) -> Iterator[dict[str, str]]:
+    def serving_saved(self, prefixes: Sequence[str] | None = None) -> Iterator[dict[str, str]]:
         """The stack's variables with S3 and DynamoDB served, for the block, by a moto of
-        its own holding what `down` last saved: a stopped stack read without starting it
-        (its save is left as it was, whatever the block writes)."""
+        its own holding what `down` last saved (with `prefixes`: only the objects under
+        them): a stopped stack read without starting it (its save is left as it was,
+        whatever the block writes)."""
         with tempfile.TemporaryDirectory(prefix="taxi-saved-lake-") as folder:
             port = free_port()
             pid = start_moto(Path(folder), port)
             try:
                 env = self.env({**self.load(), "moto": {"pid": pid, "port": port}})
-                self.say(f"loading the lake and counters saved in {self.moto_state} …")
-                loaded = moto_state.load(
-                    env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say
-                )
-                self.say(f"loaded {loaded.summary()}")
+                self._load_moto(env, prefixes)
                 yield env
             finally:
                 terminate(pid)
+
+    def _load_moto(self, env: dict[str, str], prefixes: Sequence[str] | None = None) -> None:
+        what = ", ".join(prefixes) if prefixes else "the lake and counters"
+        self.say(f"loading {what} saved in {self.moto_state} …")
+        loaded = moto_state.load(
+            env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say, prefixes
+        )
+        self.say(f"loaded {loaded.summary()}")
 
     def register_process(self, name: str, pid: int, port: int | None = None) -> None:
         """Record a process started beside the stack (e.g. the log API simulator) for `down`."""
