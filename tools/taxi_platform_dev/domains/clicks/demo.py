@@ -1,11 +1,12 @@
 """The clicks domain in the demo: simulated days of click logs through Silver and the marts.
 
-The days are the latest UTC days (as many as the demo simulates) whose 24 bronze hour objects
-are in the lake: the days the logs domain's demo step carried from the log API simulator to
-`api_logs`. When the lake holds no complete day (that step has not run), `prepare` writes one
-itself (the last complete UTC day) from the logs demo's simulator (its rate and rhythm),
-exactly as bronze lays it out. Silver runs per day; the marts take all days in one engine
-run (DuckDB by default, `TAXI_ENGINE`).
+The days are the latest UTC days (as many as the demo simulates) whose 24 bronze hour
+objects are in the lake: the days the logs domain's demo step put there (the last through
+landing and `api_logs`, the ones before as bronze written from the same simulator). When the
+lake holds no complete day (that step has not run), `prepare` writes one itself (the last
+complete UTC day) from the logs demo's simulator (its rate and rhythm), exactly as bronze
+lays it out. Silver runs per day; the marts take all days in one engine run (DuckDB by
+default, `TAXI_ENGINE`).
 """
 
 import os

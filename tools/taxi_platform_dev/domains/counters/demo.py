@@ -2,23 +2,27 @@
 
 The collectors are replayed at simulated times: the traffic is written by the simulator's
 own writers (the dispatch rhythm on the business time zone's clock); for the last two days
-(the "yesterday vs the day before" panels) hour by hour, a real Dagster run of
-`zone_hourly_activity_log` taking the snapshot after each hour with `clock_at` set to that
-hour (49 runs, visible in the demo instance); the days before (the weekly views) in one
-batch each, the last of them snapshotted at its end as the baseline. Each day but the last is
-closed at 03:00 the next morning by a real `daily_zone_stats` run at that simulated instant
-(row + lossless reset), before the next day's traffic, as the 03:00 schedule would. The demo
-then takes a live snapshot, computes every snapshotted hour's diff in one single-run backfill,
-refreshes the live view (the last day's counters are "today" in Grafana), and materializes the
-days' rows: the closed days are rebuilt from the reset ledger (a reset never runs twice), the
-last one is closed now. The days are the latest business days that have closed (the last
-partitions of `daily_zone_stats`), so the UI shows recent partitions filled; traffic is
-random seed 0. The background simulator that `demo` and `dev` start (`companion.py`) adds
-live traffic on top.
+(the "yesterday vs the day before" panels) hour by hour: a snapshot after each hour, as the
+5-minute collector would have taken it (49 snapshots written with the asset's own
+`write_snapshot` as history before the demo's runs, not as 49 Dagster runs: each is the
+asset's scan `read_zone_counters` at the day's start plus the simulator's increments up to
+that hour, what the scan reads when nothing else writes, and the day's traffic then goes to
+DynamoDB in one batch, not in 24 hourly ones); the days before (the weekly views) in one
+batch each, the last of them snapshotted (scanned) at its end as the baseline. Each day but
+the last is closed at 03:00 the next morning by a real `daily_zone_stats` run at that
+simulated instant (row + lossless reset), before the next day's traffic, as the 03:00
+schedule would: those runs materialize the closed days' partitions. The demo's walk then
+takes a live snapshot (a real `zone_hourly_activity_log` run), computes every snapshotted
+hour's diff in one single-run backfill, refreshes the live view (the last day's counters are
+"today" in Grafana), and closes the last day. The days are the latest business days that
+have closed (the last partitions of `daily_zone_stats`), so the UI shows recent partitions
+filled; traffic is random seed 0. The background simulator that `demo` and `dev` start
+(`companion.py`) adds live traffic on top.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -61,8 +65,13 @@ def simulate_days(days: int) -> None:
     """Traffic of the `days` simulated business days, a snapshot after every hour, each day
     but the last closed at 03:00 the next morning."""
     from taxi_platform.defs.counters import schedules
-    from taxi_platform.defs.counters.activity_log import zone_hourly_activity_log
     from taxi_platform.defs.counters.daily_stats import daily_zone_stats
+    from taxi_platform.defs.counters.reading import (
+        ZoneCounters,
+        read_zone_counters,
+        valid_zone_names,
+    )
+    from taxi_platform.defs.counters.snapshots import write_snapshot
     from taxi_platform.resources.wiring import build_resources
 
     rhythm = DISPATCH_RHYTHM.in_zone(timezone())
@@ -70,6 +79,11 @@ def simulate_days(days: int) -> None:
     client = boto3.client("dynamodb")
     tables = CounterTables()
     resources = build_resources()
+    live = {
+        name: resources[name].process_config_and_initialize()
+        for name in ("dynamodb", "daily_stats_db", "reference")
+    }
+    zones = valid_zone_names(live["reference"])
     _counters_after_a_reset(client, tables, model.zones)
     dispatches = pickups = rows = snapshots = 0
 
@@ -84,25 +98,39 @@ def simulate_days(days: int) -> None:
         dispatches += sum(e["dispatch"] for e in batch)
         pickups += sum(e["pickup"] for e in batch)
 
-    def snapshot(at: datetime) -> None:
+    def snapshot(at: datetime, counters: ZoneCounters | None = None) -> None:
+        """What a `clock_at` run of the snapshot asset writes at `at`, without a run: the
+        asset's own scan (or `counters`, what that scan would read) and write."""
         nonlocal rows, snapshots
-        result = at_clock(schedules.counter_snapshot_job, zone_hourly_activity_log, at)
-        [taken] = result.asset_materializations_for_node("zone_hourly_activity_log")
-        rows += taken.metadata["dagster/row_count"].value
+        counters = counters or read_zone_counters(live["dynamodb"], zones)
+        rows += write_snapshot(live["daily_stats_db"], at, counters.rows())
         snapshots += 1
 
+    def hour_by_hour(start: datetime, with_start: bool) -> None:
+        """A day snapshotted after every hour: the scan at its start plus the simulator's
+        increments so far, which is what the collector reads when nothing else writes; then
+        the day's traffic written in one batch (the same per-minute draws, summed)."""
+        scanned = read_zone_counters(live["dynamodb"], zones)
+        dispatch, pickup = dict(scanned.dispatch), dict(scanned.pickup)
+        if with_start:
+            snapshot(start, scanned)
+        for hour in range(1, 25):
+            for entry in model.increments(start + (hour - 1) * HOUR, start + hour * HOUR):
+                dispatch[entry["zone"]] = dispatch.get(entry["zone"], 0) + entry["dispatch"]
+                pickup[entry["zone"]] = pickup.get(entry["zone"], 0) + entry["pickup"]
+            snapshot(start + hour * HOUR, ZoneCounters(dispatch, pickup, scanned.problems))
+        traffic(start, start + 24 * HOUR)
+
     first_hourly = max(0, days - HOURLY_DAYS)
+    started = time.monotonic()
     with dg.DagsterInstance.get() as instance:
         for number, day in enumerate(simulated_days(days)):
             if number < first_hourly:  # a whole day at once; its end is the next's baseline
                 traffic(day_start(day), day_start(day) + 24 * HOUR)
                 if number == first_hourly - 1:
                     snapshot(day_start(day) + 24 * HOUR)
-            for hour in range(0 if number == 0 else 1, 25) if number >= first_hourly else ():
-                at = day_start(day) + hour * HOUR
-                if hour:
-                    traffic(at - HOUR, at)
-                snapshot(at)
+            else:
+                hour_by_hour(day_start(day), with_start=number == 0)
             if number < days - 1:  # the last day stays open: the live view shows it
                 closing = day_start(day) + 24 * HOUR + CLOSE_AFTER
                 at_clock(
@@ -120,7 +148,7 @@ def simulate_days(days: int) -> None:
     print(
         f"    simulated {first:%Y-%m-%d %H:%M} + {days * 24} h: {dispatches} dispatches, "
         f"{pickups} pickups in {len(model.zones)} zones; {snapshots} hourly snapshots "
-        f"replayed ({rows} rows){closed}",
+        f"written ({rows} rows){closed}, in {time.monotonic() - started:.1f}s",
         flush=True,
     )
 
@@ -149,7 +177,8 @@ def plan(days: int) -> DemoPlan:
         ],
         partitions={
             "zone_diff_stats": lambda: [hours],  # one single-run backfill of every hour
-            "daily_zone_stats": lambda: [day.isoformat() for day in simulated_days(days)],
+            # The days before were closed (and materialized) by their 03:00 runs above.
+            "daily_zone_stats": lambda: [simulated_days(days)[-1].isoformat()],
         },
         prepare={"zone_hourly_activity_log": lambda: simulate_days(days)},
     )
