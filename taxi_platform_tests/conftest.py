@@ -1,4 +1,4 @@
-"""Session fixtures: one real embedded stack (PostgreSQL + moto) per run.
+"""Session fixtures: one real embedded stack (PostgreSQL + moto) per run, per xdist worker.
 
 Tests build resources from the stack's environment through the same wiring the code
 location uses (`build_resources`). Never import `taxi_platform.definitions` at a test
@@ -6,6 +6,7 @@ module's top level: it reads which variables are set when imported, before fixtu
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,56 @@ from taxi_platform_dev.local.stack import Stack
 #   uv run pytest taxi_platform_tests/logs/test_hostile_input.py --hypothesis-profile=hostile-long
 # ten times the examples, and the hostile-input suite then adds its 20 MB strings.
 settings.register_profile("hostile-long", max_examples=1000, deadline=None)
+
+# What runs where: pytest-xdist (`-n auto`, pyproject.toml's addopts) runs two workers, each
+# with its own stack. A unit of work is what shares session fixtures: a domain folder (its
+# conftest's session fixtures, e.g. the zone models' one materialization) or a top-level file
+# (our scheduler: xdist's `--dist loadgroup` marks are lost on pytest 9.2, pytest-xdist#1386).
+# Units start longest first, so that the last ones, short, even out the two workers: the
+# daemon (a stack of its own, mostly waiting on the clock) and the demo (a stack and
+# processes of its own) side by side, then the domain folders, then the top-level files.
+# The image checks (`-m image`) run in one process: two podman builds of one image at once
+# would each take the whole machine.
+WORKERS = 2
+FIRST = ("test_daemon.py", "test_demo.py")
+
+
+def _work_unit(nodeid: str) -> str:
+    """`zones` for taxi_platform_tests/zones/…, `test_cli.py` for a top-level file."""
+    path = nodeid.split("::", 1)[0]
+    return path.removeprefix(f"{Path(__file__).parent.name}/").split("/", 1)[0]
+
+
+def _start_order(item: pytest.Item) -> int:
+    unit = _work_unit(item.nodeid)
+    return 0 if unit in FIRST else 2 if unit.endswith(".py") else 1
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_start_order)  # stable: within a unit, the tests keep their order
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    selected = re.search(r"(?<!not )\bimage\b", config.option.markexpr or "")
+    return 0 if selected else min(WORKERS, os.cpu_count() or 1)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        """xdist's scope scheduling with our units, in collection order."""
+
+        def __init__(self, config: pytest.Config, log) -> None:
+            super().__init__(config, log)
+            config.option.loadscopereorder = False  # not by test count: `_start_order`
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _work_unit(nodeid)
+
+    return UnitScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

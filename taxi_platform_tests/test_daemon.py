@@ -1,16 +1,19 @@
 """The daemon drives the platform on its own, and the instance copes with a dead run worker.
 
-The real `dagster-daemon run` on the session's embedded stack, with the instance the stack
+The real `dagster-daemon run` on an embedded stack of its own, with the instance the stack
 writes from `infra/dagster/dagster.yaml` (storage on the stack's PostgreSQL) and the
-companions (counter traffic, log API) running. Nobody launches a run: the schedules and the
-automation sensors do. The same definitions as in production, with cadences shortened
-through their variables (`FAST`) so that it takes a few minutes:
+companions (counter traffic, log API) running. A stack of its own, as `taxi-platform dev`
+has: the companions move counters and land logs that no other test expects, and the module
+can then run first on its test worker (it mostly waits on the clock) beside the demo on the
+other. Nobody launches a run: the schedules and the automation sensors do. The same
+definitions as in production, with cadences shortened through their variables (`FAST`) so
+that it takes a few minutes:
 
 - a snapshot run whose worker process is SIGKILLed is marked FAILURE and retried (run
   retries: a crash is not the asset's failure);
 - counter snapshots every minute (schedule) → fresh rows in `zone_hourly_activity_log`;
 - landing every minute (schedule) → `api_logs` of the hour just closed (the `logs`
-  automation sensor, cron every minute) → its bronze object in the lake;
+  automation sensor, cron every 2 minutes) → its bronze object in the lake;
 - every run since the daemon started came from a schedule, a sensor or a retry;
 - compute logs are readable by their owner only.
 """
@@ -31,15 +34,21 @@ import pytest
 from dagster._core.events import DagsterEventType
 
 from taxi_platform.defs.logs.codec import hour_object_key
+from taxi_platform.resources.wiring import build_resources
 from taxi_platform.settings import REPO_ROOT
 from taxi_platform_dev.cli import _default_signals  # the child setup of `taxi-platform dev`
-from taxi_platform_dev.local.processes import pid_alive, terminate
+from taxi_platform_dev.local.processes import pid_alive
 from taxi_platform_dev.local.services import start_companions
+from taxi_platform_dev.local.stack import Stack
 
 FAST = {
     "TAXI_SNAPSHOT_EVERY_MINUTES": "1",
     "TAXI_LANDING_EVERY_MINUTES": "1",
-    "TAXI_API_LOGS_CRON": "* * * * *",
+    # `on_cron` wants landing updated after the cron's latest tick, then a sensor tick before
+    # the next one: every 2 minutes, a landing run slowed down by a busy machine (the demo
+    # beside it) still fits; never later than every minute, as the log API's first window
+    # closes 3 minutes after it starts, when an even minute has passed.
+    "TAXI_API_LOGS_CRON": "*/2 * * * *",
     "TAXI_AUTOMATION_INTERVAL_SECONDS": "10",
     "TAXI_LIVE_VIEW_EVERY_MINUTES": "60",  # not what this shows: once an hour at most
 }
@@ -55,11 +64,15 @@ SNAPSHOT_SCHEDULE = "counter_snapshot_every_5_minutes"
 LOGS_SENSOR = "logs_automation"
 HOUR = timedelta(hours=1)
 IN_PROGRESS = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+READ = ("daily_stats_db", "lake")  # the resources the tests check the daemon's work with
 
 
 class Daemon:
-    def __init__(self, process: subprocess.Popen, log: Path, home: Path, instance) -> None:
+    def __init__(
+        self, process: subprocess.Popen, log: Path, home: Path, instance, live: dict
+    ) -> None:
         self.process, self.log, self.home, self.instance = process, log, home, instance
+        self.daily_stats_db, self.lake = (live[key] for key in READ)
         self.started = datetime.now(UTC)
         self.deadline = time.monotonic() + BUDGET
 
@@ -113,12 +126,34 @@ def _worker_pid(instance, run_id: str) -> int | None:
     return None
 
 
+def _connect(env: dict[str, str]) -> tuple[dg.DagsterInstance, dict]:
+    """The instance and the resources the tests read, resolved against `env` (the variables
+    of this module's stack, not this process's, which are the session stack's)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        # From the stack's dagster.yaml; creates the schema before the daemon starts.
+        instance = dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
+        resources = build_resources("local")
+        live = {key: resources[key].process_config_and_initialize() for key in READ}
+        live["lake"].get_client()  # boto3 reads the credentials now, from `env`
+    return instance, live
+
+
 @pytest.fixture(scope="module")
-def daemon(stack, tmp_path_factory):
-    start_companions(stack)
+def daemon(tmp_path_factory):
+    stack = Stack(tmp_path_factory.mktemp("daemon-stack"), say=lambda _msg: None)
+    try:
+        stack.up()
+        start_companions(stack)
+        yield from _daemon(stack, tmp_path_factory)
+    finally:
+        stack.down()  # the companions too: the stack registered them
+
+
+def _daemon(stack: Stack, tmp_path_factory):
     env = {**os.environ, **stack.env(), **FAST}
-    home = Path(env["DAGSTER_HOME"])  # the stack's, from infra/dagster/dagster.yaml
-    instance = dg.DagsterInstance.from_config(str(home))  # creates the schema before the daemon
+    instance, live = _connect(env)
     log = tmp_path_factory.mktemp("daemon") / "daemon.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -135,7 +170,7 @@ def daemon(stack, tmp_path_factory):
             start_new_session=True,  # its code server and run workers: one process group
         )
     try:
-        yield Daemon(process, log, home, instance)
+        yield Daemon(process, log, Path(env["DAGSTER_HOME"]), instance, live)
     finally:
         try:
             os.killpg(process.pid, signal.SIGTERM)
@@ -147,10 +182,6 @@ def daemon(stack, tmp_path_factory):
             pass
         with contextlib.suppress(ProcessLookupError):  # what outlived its leader (a step)
             os.killpg(process.pid, signal.SIGKILL)
-        # The companions move the counters and serve logs: later tests expect neither.
-        for entry in stack.load().get("extra_processes", {}).values():
-            if pid_alive(entry.get("pid")):
-                terminate(entry["pid"])
 
 
 def test_a_run_whose_worker_dies_is_failed_and_retried(daemon):
@@ -184,14 +215,12 @@ def test_a_run_whose_worker_dies_is_failed_and_retried(daemon):
     assert [r.tags.get("dagster/retry_number") for r in retry] == ["1"]
 
 
-def test_schedules_and_automation_sensors_run_the_platform_on_their_own(
-    daemon, daily_stats_db, lake
-):
+def test_schedules_and_automation_sensors_run_the_platform_on_their_own(daemon):
     # Each waits for the asset's own step, not for its run's check steps to finish as well.
     def snapshot_rows():
         if not daemon.runs(tags={"dagster/schedule_name": SNAPSHOT_SCHEDULE}):
             return None
-        [row] = daily_stats_db.fetch_all(
+        [row] = daemon.daily_stats_db.fetch_all(
             "SELECT count(*) AS rows, count(DISTINCT captured_at) AS snapshots "
             "FROM zone_hourly_activity_log WHERE captured_at >= %s",
             (daemon.started.replace(second=0, microsecond=0),),
@@ -215,7 +244,7 @@ def test_schedules_and_automation_sensors_run_the_platform_on_their_own(
     created = daemon.instance.get_run_record_by_id(run.run_id).create_timestamp
     closed = created.astimezone(UTC).replace(minute=0, second=0, microsecond=0) - HOUR
     assert hour in (closed, closed - HOUR)  # the hour just closed (or, at HH:00, the one before)
-    assert lake.list_keys(hour_object_key(hour)) == [hour_object_key(hour)]
+    assert daemon.lake.list_keys(hour_object_key(hour)) == [hour_object_key(hour)]
     landed = daemon.runs(job_name=LANDING_JOB, statuses=[dg.DagsterRunStatus.SUCCESS])
     assert any(r.tags.get("dagster/schedule_name") == LANDING_SCHEDULE for r in landed), landed
 

