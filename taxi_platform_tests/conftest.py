@@ -30,7 +30,9 @@ settings.register_profile("hostile-long", max_examples=1000, deadline=None)
 # daemon (a stack of its own, mostly waiting on the clock) and the demo (a stack and
 # processes of its own) side by side, then the domain folders, then the top-level files.
 # The image checks (`-m image`) run in one process: two podman builds of one image at once
-# would each take the whole machine.
+# would each take the whole machine. So does a run of one unit (`uv run pytest
+# taxi_platform_tests/zones`, one file): it would keep one worker anyway, and a second one
+# would only start a second stack.
 WORKERS = 2
 FIRST = ("test_daemon.py", "test_demo.py")
 
@@ -50,10 +52,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=_start_order)  # stable: within a unit, the tests keep their order
 
 
+def _one_unit(args: list[str]) -> bool:
+    """Whether the command line's paths all lie in one unit of work."""
+    root = Path(__file__).parent.resolve()
+    units = set()
+    for arg in args:
+        path = Path(arg.split("::", 1)[0]).resolve()
+        if root not in path.parents:
+            return False  # the whole suite, or paths outside it
+        units.add(path.relative_to(root).parts[0])
+    return len(units) == 1
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     selected = re.search(r"(?<!not )\bimage\b", config.option.markexpr or "")
-    return 0 if selected else min(WORKERS, os.cpu_count() or 1)
+    if selected or _one_unit(config.args):
+        return 0
+    return min(WORKERS, os.cpu_count() or 1)
 
 
 @pytest.hookimpl(optionalhook=True)
