@@ -4,7 +4,7 @@
 
 The plan is written by the Dagster process (`taxi_platform/resources/engine.py`), already in
 Spark SQL (sqlglot transpiles the model's DuckDB files there, so this job needs nothing but
-pyspark and dagster-pipes):
+pyspark, dagster-pipes and `spark_plan.py`, which SparkResource ships with it):
     {"inputs": [{"view": "trips", "parts": [{"uri": "...", "sql": "SELECT ... FROM source_file"}]}],
      "steps": [{"name": "classified", "sql": "SELECT ..."}, ...],
      "outputs": ["expected_pickups", ...], "output": "<folder or s3a://...>", "assets": [...]}
