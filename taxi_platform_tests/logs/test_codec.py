@@ -417,11 +417,11 @@ def test_empty_hour_object() -> None:
     "blob",
     [
         b"not gzip at all",
-        gzip.compress(b'{"a":1}\nnot json\n'),
-        gzip.compress(b'{"a":1}\n[1]\n'),
-        gzip.compress(b'{"a":1},{"b":2}\n'),
-        gzip.compress(b'{"a":1}'),
-        gzip.compress(b'{"a":1}\n')[:-6],
+        gzip.compress(b'{"a":1}\nnot json\n', mtime=0),
+        gzip.compress(b'{"a":1}\n[1]\n', mtime=0),
+        gzip.compress(b'{"a":1},{"b":2}\n', mtime=0),
+        gzip.compress(b'{"a":1}', mtime=0),
+        gzip.compress(b'{"a":1}\n', mtime=0)[:-6],
     ],
 )
 def test_corrupt_hour_object(blob: bytes) -> None:
