@@ -8,13 +8,13 @@ moto keeps its data in memory: the stack saves it on `down` and loads it on `up`
 
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
 from pathlib import Path
 
 import boto3
 
-from taxi_platform_dev.local.processes import wait_for_port
+from taxi_platform_dev.local.processes import spawn, wait_for_port
 
 DYNAMODB_KEYS = {
     "TAXI_PICKUP_TABLE": ("pickup-zone-dynamodb-s", "zone_id"),
@@ -26,16 +26,9 @@ DYNAMODB_KEYS = {
 
 def start_moto(home: Path, port: int) -> int:
     """Start `moto_server` in its own session (so Ctrl+C in a shell does not reach it)."""
-    home.mkdir(parents=True, exist_ok=True)
     log = home / "moto.log"
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    process = spawn(command, log, os.environ)
     wait_for_port(port, 30, "moto server", log)
     return process.pid
 

@@ -105,8 +105,8 @@ def wait_for_port(port: int, timeout: float, what: str, log: Path | None = None)
 
 
 def spawn(command: Sequence[str], log_path: Path, env: Mapping[str, str]) -> subprocess.Popen:
-    """A companion process in its own session (Ctrl+C in a shell does not reach it), its
-    output appended to `log_path`."""
+    """A background process (moto, a companion) in its own session (Ctrl+C in a shell does
+    not reach it), its output appended to `log_path`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         return subprocess.Popen(

@@ -9,10 +9,9 @@ are none until something plays the dispatch API server. The simulator runs at re
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
-from taxi_platform_dev.local.processes import pid_alive
+from taxi_platform_dev.local.processes import pid_alive, spawn
 from taxi_platform_dev.local.stack import Stack
 
 PROCESS_NAME = "counters_simulator"
@@ -23,14 +22,9 @@ def start(stack: Stack) -> None:
     running = stack.load().get("extra_processes", {}).get(PROCESS_NAME, {})
     if pid_alive(running.get("pid")):
         return
-    stack.home.mkdir(parents=True, exist_ok=True)
-    with (stack.home / f"{PROCESS_NAME}.log").open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "taxi_platform_dev.cli", "simulate", "counters"],
-            env={**os.environ, **stack.env()},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    process = spawn(
+        [sys.executable, "-m", "taxi_platform_dev.cli", "simulate", "counters"],
+        stack.home / f"{PROCESS_NAME}.log",
+        {**os.environ, **stack.env()},
+    )
     stack.register_process(PROCESS_NAME, process.pid)
