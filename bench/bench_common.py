@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,13 +103,19 @@ def plain_duckdb(model: SqlModel) -> tuple[float, dict[str, pa.Table]]:
     return time.perf_counter() - started, tables
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @contextmanager
 def bench_stack(folder: Path) -> Iterator[Stack]:
-    """A fresh embedded stack whose settings this process uses; stopped at the end."""
+    """A fresh embedded stack whose settings this process uses; stopped at the end, also when
+    the bench is killed with SIGTERM (turned into SystemExit so the `finally` runs)."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     stack = Stack(folder / "stack", say=lambda _m: None)
-    stack.up()
-    os.environ.update(stack.env())
     try:
+        stack.up()
+        os.environ.update(stack.env())
         yield stack
     finally:
-        stack.down()
+        stack.down(save=False)  # a bench's lake is thrown away with its folder

@@ -25,8 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-
-from taxi_platform_dev.local.stack import Stack
+from bench_common import bench_stack
 
 TABLE = "mart_session_analysis"
 
@@ -95,24 +94,18 @@ def main() -> None:
     paths = [p for p in PATHS if not (args.skip_rows_path and p == "psycopg rows")]
     table = sessions(args.rows)
     times: dict[str, list[float]] = {path: [] for path in paths}
-    with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp) / "stack", say=lambda _m: None)
-        stack.up()
-        try:
-            os.environ.update(stack.env())
-            from taxi_platform.resources.wiring import build_resources
+    with tempfile.TemporaryDirectory() as tmp, bench_stack(Path(tmp)):
+        from taxi_platform.resources.wiring import build_resources
 
-            db = build_resources("local")["gold_db"].process_config_and_initialize()
-            db.replace_partition(TABLE, {"event_date": SOURCE_DAY}, table)  # the floor's rows
-            load(db, table.slice(0, 1000), "project")  # DDL and connection warm-up
-            load_before = os.getloadavg()
-            for _ in range(args.repeat):
-                for path in paths:
-                    times[path].append(load(db, table, path))
-                    assert db.count_rows(TABLE, {"event_date": DAY}) == args.rows, path
-            load_after = os.getloadavg()
-        finally:
-            stack.down()
+        db = build_resources("local")["gold_db"].process_config_and_initialize()
+        db.replace_partition(TABLE, {"event_date": SOURCE_DAY}, table)  # the floor's rows
+        load(db, table.slice(0, 1000), "project")  # DDL and connection warm-up
+        load_before = os.getloadavg()
+        for _ in range(args.repeat):
+            for path in paths:
+                times[path].append(load(db, table, path))
+                assert db.count_rows(TABLE, {"event_date": DAY}) == args.rows, path
+        load_after = os.getloadavg()
     medians = {path: statistics.median(t) for path, t in times.items()}
     floor = medians["floor"]
     print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")

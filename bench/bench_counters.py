@@ -17,7 +17,6 @@ rows/s / baseline rows/s (above 1: ours is faster).
 """
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
@@ -26,8 +25,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-
-from taxi_platform_dev.local.stack import Stack
+from bench_common import bench_stack
 
 SEOUL = ZoneInfo("Asia/Seoul")
 FIVE_MINUTES = timedelta(minutes=5)
@@ -163,24 +161,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp) / "stack", say=lambda _m: None)
-        stack.up()
-        try:
-            os.environ.update(stack.env())
-            from taxi_platform.resources.wiring import build_resources
-            from taxi_platform.settings import zones_csv_default
-            from taxi_platform_dev.domains.counters.simulator import TrafficModel, load_zone_rows
+    with tempfile.TemporaryDirectory() as tmp, bench_stack(Path(tmp)):
+        from taxi_platform.resources.wiring import build_resources
+        from taxi_platform.settings import zones_csv_default
+        from taxi_platform_dev.domains.counters.simulator import TrafficModel, load_zone_rows
 
-            resources = build_resources("local")
-            db = resources["daily_stats_db"].process_config_and_initialize()
-            model = TrafficModel(load_zone_rows(zones_csv_default()), seed=0)
-            daily = daily_partition(resources, model, args.repeat)
-            seed = seed_way_daily(db, model, args.repeat)
-            one_copy, one_insert = insert_rates(db, model, 1, 4 * args.repeat, 0)
-            day_copy, day_insert = insert_rates(db, model, 288, max(3, args.repeat // 2), 100)
-        finally:
-            stack.down()
+        resources = build_resources("local")
+        db = resources["daily_stats_db"].process_config_and_initialize()
+        model = TrafficModel(load_zone_rows(zones_csv_default()), seed=0)
+        daily = daily_partition(resources, model, args.repeat)
+        seed = seed_way_daily(db, model, args.repeat)
+        one_copy, one_insert = insert_rates(db, model, 1, 4 * args.repeat, 0)
+        day_copy, day_insert = insert_rates(db, model, 288, max(3, args.repeat // 2), 100)
     median = statistics.median
     print("| measure | median | min | max | baseline (seed's way), median | speed-up |")
     print("|---|---|---|---|---|---|")

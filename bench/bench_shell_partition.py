@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from taxi_platform_dev.local.stack import Stack
+from bench_common import bench_stack
 
 IN_PROCESS = """
 import sys
@@ -69,37 +69,31 @@ def main() -> None:
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
     times: dict[tuple[str, str], list[float]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp) / "stack", say=lambda _m: None)
-        stack.up()
-        try:
-            env = {**os.environ, **stack.env()}
-            os.environ.update(stack.env())
-            from taxi_platform.settings import zones_csv_default
-            from taxi_platform_dev.domains.counters.simulator import TrafficModel, load_zone_rows
+    with tempfile.TemporaryDirectory() as tmp, bench_stack(Path(tmp)):
+        env = dict(os.environ)  # bench_stack put the stack's settings there
+        from taxi_platform.settings import zones_csv_default
+        from taxi_platform_dev.domains.counters.simulator import TrafficModel, load_zone_rows
 
-            model = TrafficModel(load_zone_rows(zones_csv_default()), seed=0)
-            days = (date(2025, 9, 1) + timedelta(days=i) for i in range(10_000))
-            load_before = os.getloadavg()
-            for _ in range(args.repeat):
-                import_s = timed([sys.executable, "-c", "import taxi_platform.definitions"], env)
-                times.setdefault(("(import)", "import"), []).append(import_s)
-                for asset in args.assets:
-                    for way in ("shell", "in process"):
-                        partition = ""
-                        if asset == "daily_zone_stats":
-                            partition = next(days).isoformat()
-                            seed_day(model, date.fromisoformat(partition))
-                        if way == "shell":
-                            command = [str(bin_dir / "dagster"), "asset", "materialize"]
-                            command += ["-m", "taxi_platform.definitions", "--select", asset]
-                            command += ["--partition", partition] if partition else []
-                        else:
-                            command = [sys.executable, "-c", IN_PROCESS, asset, partition]
-                        times.setdefault((asset, way), []).append(timed(command, env))
-            load_after = os.getloadavg()
-        finally:
-            stack.down()
+        model = TrafficModel(load_zone_rows(zones_csv_default()), seed=0)
+        days = (date(2025, 9, 1) + timedelta(days=i) for i in range(10_000))
+        load_before = os.getloadavg()
+        for _ in range(args.repeat):
+            import_s = timed([sys.executable, "-c", "import taxi_platform.definitions"], env)
+            times.setdefault(("(import)", "import"), []).append(import_s)
+            for asset in args.assets:
+                for way in ("shell", "in process"):
+                    partition = ""
+                    if asset == "daily_zone_stats":
+                        partition = next(days).isoformat()
+                        seed_day(model, date.fromisoformat(partition))
+                    if way == "shell":
+                        command = [str(bin_dir / "dagster"), "asset", "materialize"]
+                        command += ["-m", "taxi_platform.definitions", "--select", asset]
+                        command += ["--partition", partition] if partition else []
+                    else:
+                        command = [sys.executable, "-c", IN_PROCESS, asset, partition]
+                    times.setdefault((asset, way), []).append(timed(command, env))
+        load_after = os.getloadavg()
     median = {key: statistics.median(t) for key, t in times.items()}
     print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
     print(

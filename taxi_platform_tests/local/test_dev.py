@@ -48,3 +48,24 @@ def test_dev_serves_the_ui_and_stops_cleanly_on_sigterm(tmp_path):
     assert not _answers(f"http://127.0.0.1:{port}/server_info")
     leftovers = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert str(home) not in leftovers and f"-p {port}" not in leftovers
+
+
+def test_dev_stops_the_stack_when_a_companion_cannot_start(tmp_path):
+    """A companion that fails (here the log API's speed is not a number) stops `dev` with a
+    message naming the variable, and the PostgreSQL, moto and companions already started
+    are stopped too, not left running."""
+    home = tmp_path / "stack"
+    env = {**os.environ, "TAXI_STACK_HOME": str(home), "TAXI_LOG_API_SPEED": "fast"}
+    dev = subprocess.run(
+        [sys.executable, "-m", "taxi_platform_dev.cli", "dev", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = dev.stdout + dev.stderr
+    assert dev.returncode != 0, output[-3000:]
+    assert "TAXI_LOG_API_SPEED='fast': set a positive number" in output
+    assert "stopped: postgres" in output and "counters_simulator" in output
+    leftovers = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(home) not in leftovers

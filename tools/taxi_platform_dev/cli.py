@@ -58,36 +58,39 @@ def _dev_command(args: argparse.Namespace) -> int:
     from taxi_platform_dev.bi.grafana_local import grafana_hint
     from taxi_platform_dev.local.services import start_companions
 
-    stack = Stack()
-    stack.up()
-    start_companions(stack)
-    env = {**os.environ, **stack.env()}
-    print(grafana_hint(env["TAXI_BI_READER_URL"], stack.home / "grafana"))
-    print(f"Dagster UI on http://127.0.0.1:{args.port} — Ctrl+C stops Dagster and the stack")
-    # This interpreter's Dagster, whether or not its virtualenv's bin/ is on PATH.
-    dagster = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml")),
-            *("-h", "127.0.0.1", "-p", str(args.port)),
-        ],
-        env=env,
-        cwd=REPO_ROOT,
-        preexec_fn=_default_signals,
-        start_new_session=True,
-    )
-
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    stack = Stack()
+    stack.up()
+    dagster: subprocess.Popen | None = None
+    # Everything after `up` inside the try: a companion that fails its health check (or a
+    # Ctrl+C while they start) must not leave the stack's PostgreSQL and moto running.
     try:
+        start_companions(stack)
+        env = {**os.environ, **stack.env()}
+        print(grafana_hint(env["TAXI_BI_READER_URL"], stack.home / "grafana"))
+        print(f"Dagster UI on http://127.0.0.1:{args.port} — Ctrl+C stops Dagster and the stack")
+        # This interpreter's Dagster, whether or not its virtualenv's bin/ is on PATH.
+        dagster = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml")),
+                *("-h", "127.0.0.1", "-p", str(args.port)),
+            ],
+            env=env,
+            cwd=REPO_ROOT,
+            preexec_fn=_default_signals,
+            start_new_session=True,
+        )
         dagster.wait()
     except KeyboardInterrupt:
         print("stopping Dagster …")
     finally:
-        stop_group(dagster)
+        if dagster is not None:
+            stop_group(dagster)
         stopped = stack.down()
-        print("stopped: " + ", ".join(["dagster dev", *stopped]))
+        print("stopped: " + ", ".join(["dagster dev", *stopped] if dagster else stopped))
     return 0
 
 

@@ -18,12 +18,13 @@ import os
 import sys
 import urllib.request
 
+from taxi_platform.settings import ConfigError
 from taxi_platform_dev.local.processes import await_ready, free_port, pid_alive, spawn
 from taxi_platform_dev.local.stack import Stack
 
 PROCESS_NAME = "log_api"
 SPEED_VARIABLE = "TAXI_LOG_API_SPEED"
-HEALTH_TIMEOUT = 30.0
+HEALTH_TIMEOUT = 60.0  # generous: under heavy load (CI, two test workers) it took over 30 s
 
 
 def _healthy(port: int) -> bool:
@@ -34,12 +35,21 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def _positive_number(text: str) -> bool:
+    try:
+        return float(text) > 0
+    except ValueError:
+        return False
+
+
 def start(stack: Stack) -> None:
     """Start the simulator unless this stack's one is already running."""
     running = stack.load().get("extra_processes", {}).get(PROCESS_NAME, {})
     if pid_alive(running.get("pid")):
         return
     speed = os.environ.get(SPEED_VARIABLE) or "1"
+    if not _positive_number(speed):
+        raise ConfigError(f"{SPEED_VARIABLE}={speed!r}: set a positive number (1 = real time)")
     port = free_port()
     log_path = stack.home / f"{PROCESS_NAME}.log"
     command = [
