@@ -38,6 +38,10 @@ class ConfigError(RuntimeError):
 Check = Callable[[str], str | None]
 
 
+ENGINES = ("duckdb", "spark")
+SPARK_INPUT_MODES = ("stage", "s3a")
+
+
 def _one_of(*choices: str, fold: Callable[[str], str] = str.lower) -> Check:
     def check(value: str) -> str | None:
         if fold(value.strip()) in choices:
@@ -246,8 +250,9 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "TAXI_ENGINE",
             None,
-            "engine of the SQL models: `duckdb` (one machine) or `spark` (the cluster)",
-            check=_one_of("duckdb", "spark"),
+            "engine of the SQL models: `duckdb` (one machine, the local default) or `spark` (the "
+            "cluster of TAXI_SPARK_MASTER, the aws default)",
+            check=_one_of(*ENGINES),
         ),
         Setting(
             "TAXI_TIMEZONE",
@@ -259,8 +264,8 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "TAXI_SPARK_INPUT_MODE",
             None,
-            "`stage` (copy S3 inputs locally) or `s3a`",
-            check=_one_of("stage", "s3a"),
+            "`stage` (copy S3 inputs to the driver) or `s3a` (a cluster with hadoop-aws)",
+            check=_one_of(*SPARK_INPUT_MODES),
         ),
         Setting(
             "TAXI_SPARK_REMOTE",
@@ -369,6 +374,16 @@ def setting_problem(name: str, value: str) -> str | None:
         return None
     shown = f"{name} (value not shown)" if setting.secret else f"{name}={value!r}"
     return f"{shown} {problem} — {setting.meaning}"
+
+
+def choice(name: str, value: str) -> str:
+    """`value` of the choice setting `name`, folded as its check folds it (`_one_of`); a
+    ConfigError of `setting_problem` when it is not one of the choices. For resources whose
+    field may hold the variable's value: one message, whichever reads it first."""
+    problem = setting_problem(name, value)
+    if problem:
+        raise ConfigError(problem)
+    return value.strip().lower()
 
 
 def setting_problems(environ: Mapping[str, str] | None = None) -> list[str]:

@@ -126,5 +126,19 @@ def test_engine_defaults_per_wiring_and_a_wrong_one_is_named(monkeypatch):
     assert build_resources("local")["engine"].process_config_and_initialize().name == "spark"
     monkeypatch.setenv("TAXI_ENGINE", "presto")
     wrong = build_resources("aws")["engine"].process_config_and_initialize()
-    with pytest.raises(ConfigError, match=r"^TAXI_ENGINE='presto' is not an engine: use duckdb"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^TAXI_ENGINE='presto' is not one of duckdb, spark: .* `spark` \(the cluster",
+    ):
         wrong.name  # noqa: B018  (the check runs where the engine is used)
+
+
+def test_a_wrong_spark_input_mode_is_named_where_spark_reads(monkeypatch):
+    monkeypatch.setenv("TAXI_SPARK_INPUT_MODE", " S3A ")
+    assert build_resources("aws")["spark"].process_config_and_initialize().reads_s3a is True
+    monkeypatch.setenv("TAXI_SPARK_INPUT_MODE", "hdfs")
+    wrong = build_resources("aws")["spark"].process_config_and_initialize()
+    with pytest.raises(
+        ConfigError, match=r"^TAXI_SPARK_INPUT_MODE='hdfs' is not one of stage, s3a"
+    ):
+        wrong.reads_s3a  # noqa: B018  (checked where Spark reads its inputs)

@@ -31,10 +31,9 @@ from pydantic import Field
 from taxi_platform import spark_plan as plan_module
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.spark import SparkResource
-from taxi_platform.settings import ConfigError
+from taxi_platform.settings import choice
 from taxi_platform.sql_models import SOURCE_TABLE, SqlModel, sql_literal, to_spark
 
-ENGINES = ("duckdb", "spark")
 SPARK_JOB = "sql_model.py"
 
 
@@ -101,13 +100,7 @@ class EngineResource(dg.ConfigurableResource):
 
     @property
     def name(self) -> str:
-        name = self.engine.strip().lower()
-        if name not in ENGINES:
-            raise ConfigError(
-                f"TAXI_ENGINE={self.engine!r} is not an engine: use duckdb (one machine, the "
-                "local default) or spark (the cluster of TAXI_SPARK_MASTER, the aws default)"
-            )
-        return name
+        return choice("TAXI_ENGINE", self.engine)
 
     def run(
         self,

@@ -33,14 +33,13 @@ from pydantic import Field
 from taxi_platform.resources.java import resolve_java_home
 from taxi_platform.resources.s3a_access import check_s3a_access, s3a_buckets
 from taxi_platform.resources.spark_jars import spark_jars
-from taxi_platform.settings import SPARK_CONF_DIR, SPARK_JOBS_DIR, ConfigError
+from taxi_platform.settings import SPARK_CONF_DIR, SPARK_JOBS_DIR, ConfigError, choice
 
 SPARK_OUTPUT_PREFIX = "tmp/spark"
 # The concurrency pool of every asset that submits a Spark job. The instance limits each pool
 # to one step at a time (`infra/dagster/dagster.yaml`): one job at a time on the cluster, and
 # so one of the COPY loads that follow each job into PostgreSQL.
 SPARK_POOL = "spark"
-INPUT_MODES = ("stage", "s3a")
 LOG_LEVELS = ("OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL")
 DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 
@@ -163,13 +162,7 @@ class SparkResource(dg.ConfigurableResource):
 
     @property
     def reads_s3a(self) -> bool:
-        mode = self.input_mode.strip().lower()
-        if mode not in INPUT_MODES:
-            raise ConfigError(
-                f"TAXI_SPARK_INPUT_MODE={self.input_mode!r} is not an input mode: use "
-                "stage (copy S3 inputs to the driver) or s3a (a cluster with hadoop-aws)"
-            )
-        return mode == "s3a"
+        return choice("TAXI_SPARK_INPUT_MODE", self.input_mode) == "s3a"
 
     def work_dir(self, *parts: str) -> Path:
         """A local folder for staged inputs and job outputs (stage mode)."""
