@@ -85,7 +85,7 @@ def connect_server(stack: Stack) -> Iterator[str]:
     `TAXI_SPARK_REMOTE` names it while it runs, so `build_resources` wires it."""
     environ = dict(os.environ)
     started = time.perf_counter()
-    pid, port = launch(stack_spark(environ), stack.home / "spark_connect.log", environ)
+    pid, port = launch(stack_spark(), stack.home / "spark_connect.log", environ)
     print(f"Spark Connect server started in {time.perf_counter() - started:.1f} s", flush=True)
     os.environ["TAXI_SPARK_REMOTE"] = url(port)
     try:

@@ -4,6 +4,7 @@ it is. (A started server is exercised by the `spark_connect` fixture's parity te
 
 import pytest
 
+from taxi_platform.settings import ConfigError
 from taxi_platform_dev.local import spark_connect
 
 
@@ -22,3 +23,13 @@ def test_no_server_without_the_spark_engine_or_with_one_configured(
     spark_connect.start(stack)
     assert spark_connect.PROCESS_NAME not in stack.load().get("extra_processes", {})
     assert "TAXI_SPARK_REMOTE" not in stack.env()
+
+
+def test_a_wrong_engine_stops_the_start_with_the_settings_message(stack, monkeypatch):
+    """The server reads the engine as the code location's wiring does: a value no run could
+    use is named here, before any JVM starts."""
+    monkeypatch.delenv("TAXI_SPARK_REMOTE", raising=False)
+    monkeypatch.setenv("TAXI_ENGINE", "presto")
+    with pytest.raises(ConfigError, match=r"^TAXI_ENGINE='presto' is not one of duckdb, spark"):
+        spark_connect.start(stack)
+    assert spark_connect.PROCESS_NAME not in stack.load().get("extra_processes", {})

@@ -67,28 +67,29 @@ def launch(spark: SparkResource, log_path: Path, environ: Mapping[str, str]) -> 
     return process.pid, port
 
 
-def stack_spark(environ: Mapping[str, str]) -> SparkResource:
-    """The stack's Spark settings, as the code location's wiring reads them locally."""
-    return SparkResource(
-        master=environ.get("TAXI_SPARK_MASTER") or "local[2]",
-        input_mode=environ.get("TAXI_SPARK_INPUT_MODE") or "stage",
-        log_level=environ.get("TAXI_SPARK_LOG_LEVEL") or "WARN",
-    )
+def stack_spark() -> SparkResource:
+    """The stack's Spark settings: the code location's local wiring of them, resolved from
+    this process's environment (so a wrong value fails here as it would in a run)."""
+    from taxi_platform.resources.wiring import build_resources
+
+    return build_resources("local")["spark"].process_config_and_initialize()
 
 
-def spark_engine_chosen(environ: Mapping[str, str]) -> bool:
-    return (environ.get("TAXI_ENGINE") or "").strip().lower() == "spark"
+def spark_engine_chosen() -> bool:
+    from taxi_platform.resources.wiring import build_resources
+
+    return build_resources("local")["engine"].process_config_and_initialize().name == "spark"
 
 
 def start(stack: Stack) -> None:
     """Start the stack's server when the spark engine is chosen, unless one already runs or
     `TAXI_SPARK_REMOTE` names another."""
-    if not spark_engine_chosen(os.environ) or os.environ.get("TAXI_SPARK_REMOTE"):
+    if os.environ.get("TAXI_SPARK_REMOTE") or not spark_engine_chosen():
         return
     if pid_alive(stack.load().get("extra_processes", {}).get(PROCESS_NAME, {}).get("pid")):
         return
     environ = {**os.environ, **stack.env()}
     started = time.monotonic()
-    pid, port = launch(stack_spark(environ), stack.home / f"{PROCESS_NAME}.log", environ)
+    pid, port = launch(stack_spark(), stack.home / f"{PROCESS_NAME}.log", environ)
     stack.register_process(PROCESS_NAME, pid, port)
     stack.say(f"Spark Connect ready on {url(port)} (pid {pid}, {time.monotonic() - started:.1f}s)")
