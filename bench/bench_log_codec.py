@@ -56,7 +56,7 @@ WINDOWS_PER_HOUR = 20
 
 def project(tokens: list[bytes], fernet: Fernet) -> bytes:
     records = [record for token in tokens for record in decrypt_batch(token, fernet)]
-    compressed, rejected = compress_records(records)
+    compressed, rejected = compress_records(records, in_place=True)
     if rejected:
         raise AssertionError(f"{len(rejected)} simulator records rejected: {rejected[0].error}")
     return encode_hour_object(compressed)

@@ -155,7 +155,7 @@ def _attribute(
             owner.document_for(landing)["batch_error"] = _error(exc)
         return
     run.batches_decrypted += 1
-    compressed, rejected = compress_records(raw)
+    compressed, rejected = compress_records(raw, in_place=True)
     for hour, records in group_by_hour(compressed).items():
         arrived_late = late(hour, landing.fetched_at)
         if in_time(hour, landing.fetched_at) or arrived_late:
