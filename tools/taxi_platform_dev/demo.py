@@ -14,13 +14,20 @@ last 7 days and one day of the 7 before, the zone panels' "yesterday vs the day 
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import graphlib
+import io
+import itertools
 import os
+import sys
 import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TextIO
 
 import dagster as dg
 
@@ -29,8 +36,11 @@ from taxi_platform.settings import ConfigError
 from taxi_platform_dev.domains import DEMO_DAYS, QUIET, DemoPlan, RunPartition, tool_modules
 from taxi_platform_dev.local.services import start_companions
 from taxi_platform_dev.local.stack import Stack, default_home
+from taxi_platform_dev.side_by_side import TaskFailed, run_side_by_side
 
 MAX_DAYS = 31
+# Runs at once: measured on 2 cores (README, "Demo"); more only adds waiting for the CPU.
+SIDE_BY_SIDE = 2
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,97 @@ def _partitions(graph, plan: DemoPlan, keys, names) -> Callable[[], Sequence[Run
             "to the `partitions` of its domain's `taxi_platform_dev/domains/<domain>/demo.py`"
         )
     return lambda: [None]
+
+
+def run_dependencies(graph, runs: Sequence[DemoRun], plans: Sequence[DemoPlan]) -> list[set[int]]:
+    """Per run (by its index in `runs`), the runs that must have finished before it starts:
+    those holding its assets' parents, and the run before it in its domain's `order`, which
+    is what orders the effects the graph cannot see (a `prepare`, or a run changing what
+    another reads). An order the graph contradicts is named."""
+    run_of = {name: index for index, run in enumerate(runs) for name in run.keys}
+    after: list[set[int]] = [set() for _ in runs]
+    for index, run in enumerate(runs):
+        for name in run.keys:
+            parents = graph.get(dg.AssetKey.from_user_string(name)).parent_keys
+            after[index].update(
+                run_of[p.to_user_string()] for p in parents if p.to_user_string() in run_of
+            )
+    for plan in plans:
+        chain = [name for name in plan.order if name in run_of]
+        for before, later in itertools.pairwise(chain):
+            after[run_of[later]].add(run_of[before])
+    for index, needs in enumerate(after):
+        needs.discard(index)
+    try:
+        graphlib.TopologicalSorter(dict(enumerate(after))).prepare()
+    except graphlib.CycleError as cycle:
+        names = " -> ".join(", ".join(runs[index].keys) for index in reversed(cycle.args[1]))
+        raise ConfigError(
+            f"demo plan order against the asset graph: {names}, each run waiting for the "
+            "one before it: fix the `order` of its domain's demo.py"
+        ) from None
+    return after
+
+
+class _Prefixed(io.TextIOBase):
+    """Lines written to `stream` with `prefix` in front: whose run a progress line is from,
+    when several runs print at once."""
+
+    def __init__(self, stream: TextIO, prefix: str):
+        self._stream, self._prefix, self._pending = stream, prefix, ""
+
+    def write(self, text: str) -> int:
+        *lines, self._pending = (self._pending + text).split("\n")
+        self._stream.write("".join(f"{self._prefix}{line}\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+
+def _run_in_own_process(
+    defs: dg.Definitions, plan: DemoPlan, run: DemoRun, job: str, number: int
+) -> list:
+    """One demo run as its forked process does it: the preparations of its assets, then the
+    run on an instance of its own."""
+    with contextlib.redirect_stdout(_Prefixed(sys.stdout, f"[{number}] ")):
+        for key in run.keys:
+            if key in plan.prepare:
+                plan.prepare[key]()
+        with dg.DagsterInstance.get() as instance:
+            rows = execute(defs, instance, run, job)
+        sys.stdout.flush()
+    return rows
+
+
+def run_all(
+    defs: dg.Definitions,
+    plan: DemoPlan,
+    runs: Sequence[DemoRun],
+    jobs: Sequence[str],
+    after: Sequence[set[int]],
+) -> list[tuple]:
+    """Every run, `SIDE_BY_SIDE` at most at once, each as soon as what it waits for has
+    finished; the summary rows in run order."""
+    rows: dict[int, list] = {}
+
+    def started(index: int) -> None:
+        print(f"[{index + 1}] {', '.join(runs[index].keys)} ({jobs[index]}) …", flush=True)
+
+    def finished(index: int, result: list) -> None:
+        rows[index] = result
+        for asset, _, count, seconds in result:
+            print(f"[{index + 1}]     {asset}: {count} rows in {seconds:.1f}s", flush=True)
+
+    tasks = [
+        functools.partial(_run_in_own_process, defs, plan, run, job, index + 1)
+        for index, (run, job) in enumerate(zip(runs, jobs, strict=True))
+    ]
+    run_side_by_side(tasks, after, SIDE_BY_SIDE, started, finished)
+    return [row for index in sorted(rows) for row in rows[index]]
 
 
 def _row_count(result: dg.ExecuteInProcessResult) -> dict[str, int]:
@@ -233,24 +334,30 @@ def run_demo(keep: bool = False, days: int = DEMO_DAYS) -> int:
         start_companions(stack)
         os.environ.update(stack.env())
         defs = load_definitions()
-        plan = merged_plan([module.plan(days) for module in tool_modules("demo")])
-        jobs = named_jobs(defs)
-        summary: list[tuple] = []
-        prepared: set[str] = set()
+        plans = [module.plan(days) for module in tool_modules("demo")]
+        plan = merged_plan(plans)
+        graph = defs.resolve_asset_graph()
+        runs = demo_runs(graph, plan)
+        named = named_jobs(defs)
+        jobs = [job_for(named, run) for run in runs]
+        # The instance's tables are created here, once, not by two runs at once; it is
+        # closed (no connection left) before the runs' processes fork.
+        with dg.DagsterInstance.get():
+            pass
+        try:
+            summary = run_all(defs, plan, runs, jobs, run_dependencies(graph, runs, plans))
+        except TaskFailed as failed:
+            run = runs[failed.index]
+            print(
+                f"[{failed.index + 1}] {', '.join(run.keys)} ({jobs[failed.index]}) failed:\n"
+                f"{failed.trace}",
+                file=sys.stderr,
+                flush=True,
+            )
+            return 1
         with dg.DagsterInstance.get() as instance:
-            for number, run in enumerate(demo_runs(defs.resolve_asset_graph(), plan), start=1):
-                job = job_for(jobs, run)
-                print(f"[{number}] {', '.join(run.keys)} ({job}) …", flush=True)
-                for key in run.keys:
-                    if key in plan.prepare and key not in prepared:
-                        prepared.add(key)
-                        plan.prepare[key]()
-                rows = execute(defs, instance, run, job)
-                for asset, _, count, seconds in rows:
-                    print(f"    {asset}: {count} rows in {seconds:.1f}s", flush=True)
-                summary.extend(rows)
             observed = observe_sources(defs, instance)
-            filled = recent_fill(defs.resolve_asset_graph(), instance)
+            filled = recent_fill(graph, instance)
             by_job = Counter(run.job_name for run in instance.get_runs())
         print()
         _print_table(summary)
