@@ -168,6 +168,11 @@ def test_a_crashed_reset_is_resumed_and_every_item_is_reset_exactly_once(
     crashed = run_day(resources, raise_on_error=False)
     monkeypatch.setattr(DynamoDBResource, "add_once", original)
     assert not crashed.success
+    failed = 2 * len(SEED_PICKUPS) + 2 - 5  # every update after the fifth, all attempted
+    assert f"{failed} of {2 * len(SEED_PICKUPS) + 2} counter updates failed" in failure_message(
+        crashed
+    )
+    assert f"re-run daily_zone_stats for {DAY}" in failure_message(crashed)
     assert load_reset(daily_stats_db, DAY).status == "pending"
     assert stored_rows(daily_stats_db) == []
     add(DEFAULT_TABLES.pickup, "Seaport", 3)  # traffic goes on meanwhile

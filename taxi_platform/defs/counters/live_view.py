@@ -19,6 +19,7 @@ from taxi_platform.defs.counters.reading import (
     read_fleet,
     read_totals,
     read_zone_counters,
+    scan_counters,
     valid_zone_names,
 )
 from taxi_platform.defs.counters.stats import TotalsComparison
@@ -102,8 +103,9 @@ def counters_live_view(
     never sees them half refreshed. Bad items are left out and listed, never zero."""
     zones = valid_zone_names(reference)
     refreshed_at = datetime.now(UTC)
-    counters = read_zone_counters(dynamodb, zones)
-    totals = read_totals(dynamodb)
+    scans = scan_counters(dynamodb)
+    counters = read_zone_counters(dynamodb, zones, scans)
+    totals = read_totals(dynamodb, scans)
     fleet = read_fleet(dynamodb, zones)
     sums = {"dispatch": sum(counters.dispatch.values()), "pickup": sum(counters.pickup.values())}
     rows = {

@@ -8,8 +8,9 @@ left out and come back as `Problem`s for metadata and checks (`items.py`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from taxi_platform.defs.counters.fleet import ParsedFleet, parse_fleet
 from taxi_platform.defs.counters.items import (
@@ -51,18 +52,34 @@ def valid_zone_names(reference: ReferenceDataResource) -> frozenset[str]:
     return frozenset(zone_names(table))
 
 
+def scan_counters(dynamodb: DynamoDBResource) -> dict[str, list[dict[str, Any]]]:
+    """The three counter tables' items by table (consistent reads, all pages, scanned at
+    once), for a reader that needs both the counts and something else of the same items."""
+    return dynamodb.scan_many(
+        [dynamodb.zone_dispatch_table, dynamodb.pickup_table, dynamodb.flag_table]
+    )
+
+
 def read_zone_counters(
-    dynamodb: DynamoDBResource, valid_zones: Collection[str] | None
+    dynamodb: DynamoDBResource,
+    valid_zones: Collection[str] | None,
+    scans: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> ZoneCounters:
-    """Scan the per-zone dispatch and pickup tables (consistent reads, all pages)."""
-    dispatch = _zone_table(dynamodb, dynamodb.zone_dispatch_table, valid_zones)
-    pickup = _zone_table(dynamodb, dynamodb.pickup_table, valid_zones)
+    """The per-zone dispatch and pickup tables: scanned (consistent reads, all pages, both at
+    once) or taken from `scans` (`scan_counters`)."""
+    tables = (dynamodb.zone_dispatch_table, dynamodb.pickup_table)
+    scans = scans or dynamodb.scan_many(tables)
+    dispatch, pickup = (_zone_table(t, scans[t], valid_zones) for t in tables)
     return ZoneCounters(dispatch.values, pickup.values, dispatch.problems + pickup.problems)
 
 
-def read_totals(dynamodb: DynamoDBResource) -> ParsedCounts:
-    """The two totals; `CounterDataError` when either is missing or unreadable (never 0)."""
-    return parse_flag_counts(dynamodb.scan_all(dynamodb.flag_table), table=dynamodb.flag_table)
+def read_totals(
+    dynamodb: DynamoDBResource, scans: Mapping[str, list[dict[str, Any]]] | None = None
+) -> ParsedCounts:
+    """The two totals (scanned, or from `scans`); `CounterDataError` when either is missing
+    or unreadable (never 0)."""
+    table = dynamodb.flag_table
+    return parse_flag_counts(scans[table] if scans else dynamodb.scan_all(table), table=table)
 
 
 def read_fleet(dynamodb: DynamoDBResource, valid_zones: Collection[str] | None) -> ParsedFleet:
@@ -71,9 +88,8 @@ def read_fleet(dynamodb: DynamoDBResource, valid_zones: Collection[str] | None) 
 
 
 def _zone_table(
-    dynamodb: DynamoDBResource, table: str, valid_zones: Collection[str] | None
+    table: str, items: list[dict[str, Any]], valid_zones: Collection[str] | None
 ) -> ParsedCounts:
-    items = dynamodb.scan_all(table)
     parsed = parse_zone_counts(items, table=table, valid_zones=valid_zones)
     if items:
         return parsed

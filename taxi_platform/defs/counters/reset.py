@@ -4,11 +4,14 @@ Order, and why each step is where it is (the lossless reset):
 1. Take an exclusive advisory lock; counter snapshots take it shared. No snapshot scan can
    then interleave with the subtraction, so comparing a snapshot's `captured_at` with the
    reset's `reset_at` tells truly whether it saw the reset (what `zone_diff_stats` needs).
-2. Scan the three tables (consistent reads). Bad items are left out, recorded as problems,
+2. Scan the three tables (consistent reads, the three at once; one scan serves the refusals
+   below and the read). Bad items are left out, recorded as problems,
    and *not* reset: their value stays in DynamoDB for a person to repair.
 3. Commit the ledger as 'pending' — before DynamoDB is touched.
 4. Per item, `ADD count -n` with exactly the value read, in a conditional update that
-   also stamps the item with the day's marker; an item already stamped is skipped.
+   also stamps the item with the day's marker; an item already stamped is skipped. The
+   updates are independent, so `RESET_WORKERS` run at once; all are attempted, and if any
+   failed the run fails naming them, with the ledger still 'pending' (see below).
    Increments that land between 2 and 4 survive, because ADD is relative.
 5. `reset_at` = after the last update returned; one transaction marks the ledger 'applied'
    and writes the `daily_zone_stats` row.
@@ -19,15 +22,16 @@ reset), and an item already stamped with this day's marker or a later one while 
 has no such reset (its `counter_resets` row was deleted: reading again would ledger a
 subtraction that never happens, because the stamped items are skipped).
 
-A crash between 3 and 5 leaves the ledger 'pending'. Snapshots then refuse to run (a scan
-of a half-reset table cannot be explained by the ledger), and the next run of the same
-partition resumes at 4 with the ledger's values: stamped items are skipped and the rest
-subtracted, so each item is reset exactly once. A crash before 3 leaves nothing to undo.
+A crash or a failed update between 3 and 5 leaves the ledger 'pending'. Snapshots then
+refuse to run (a scan of a half-reset table cannot be explained by the ledger), and the next
+run of the same partition resumes at 4 with the ledger's values: stamped items are skipped
+and the rest subtracted, so each item is reset exactly once. A crash before 3 leaves
+nothing to undo.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
@@ -46,7 +50,7 @@ from taxi_platform.defs.counters.ledger import (
     resets_in_the_way,
     write_daily_row,
 )
-from taxi_platform.defs.counters.reading import read_totals, read_zone_counters
+from taxi_platform.defs.counters.reading import read_totals, read_zone_counters, scan_counters
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.postgres import PostgresResource
 
@@ -62,6 +66,10 @@ REBUILT = "rebuilt from the ledger"
 
 class ResetRefused(RuntimeError):
     """The partition cannot be closed now; the message names it, says why and what to do."""
+
+
+class ResetIncomplete(RuntimeError):
+    """Some item updates of a reset failed; the ledger stays pending for a re-run to finish."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,9 @@ def _read_for_reset(
             f"would book later traffic on {stat_date}); the day's hourly history is in "
             "zone_diff_stats"
         )
-    stamped = stamped_items(dynamodb, stat_date)
+    read_at = clock.now()
+    scans = scan_counters(dynamodb)
+    stamped = stamped_items(dynamodb, stat_date, scans)
     if stamped:
         raise ResetRefused(
             f"daily_zone_stats {stat_date}: there is no reset ledger for {stat_date}, but "
@@ -146,9 +156,8 @@ def _read_for_reset(
             "counter_resets and counter_reset_ledger rows from a backup of daily_stats_db"
         )
     previous = previous_reset(db, stat_date)
-    read_at = clock.now()
-    counters = read_zone_counters(dynamodb, valid_zones)
-    totals = read_totals(dynamodb)
+    counters = read_zone_counters(dynamodb, valid_zones, scans)
+    totals = read_totals(dynamodb, scans)
     too_big = [
         f"{kind} {key} = {n}"
         for kind, counts in (
@@ -176,9 +185,12 @@ def _read_for_reset(
     )
 
 
-def stamped_items(dynamodb: DynamoDBResource, stat_date: date) -> list[str]:
-    """Counter items whose last reset marker is for `stat_date` or a later business day,
-    as `table/key` (markers are `reset YYYY-MM-DD`, so text order is date order)."""
+def stamped_items(
+    dynamodb: DynamoDBResource, stat_date: date, scans: Mapping[str, list[dict[str, Any]]]
+) -> list[str]:
+    """Counter items (of `scans`, see `scan_counters`) whose last reset marker is for
+    `stat_date` or a later business day, as `table/key` (markers are `reset YYYY-MM-DD`, so
+    text order is date order)."""
     marker = f"reset {stat_date.isoformat()}"
     found = []
     for table, key_attribute in (
@@ -186,7 +198,7 @@ def stamped_items(dynamodb: DynamoDBResource, stat_date: date) -> list[str]:
         (dynamodb.pickup_table, ZONE_KEY),
         (dynamodb.flag_table, FLAG_KEY),
     ):
-        for item in dynamodb.scan_all(table):
+        for item in scans[table]:
             stamp = _text(item.get(RESET_MARKER))
             if stamp is not None and stamp.startswith("reset ") and stamp >= marker:
                 found.append(f"{table}/{_text(item.get(key_attribute))} ({stamp})")
@@ -212,10 +224,10 @@ def unstamped_items(dynamodb: DynamoDBResource, reset: DailyReset) -> list[str]:
         ),
     }
     found = []
+    scans = scan_counters(dynamodb)
     for table, (key_attribute, keys) in claimed.items():
         stamps = {
-            _text(item.get(key_attribute)): _text(item.get(RESET_MARKER))
-            for item in dynamodb.scan_all(table)
+            _text(item.get(key_attribute)): _text(item.get(RESET_MARKER)) for item in scans[table]
         }
         for key in sorted(keys):
             stamp = stamps.get(key)
@@ -233,9 +245,10 @@ def _text(value: Any) -> str | None:
 
 
 def _subtract(dynamodb: DynamoDBResource, reset: DailyReset) -> tuple[int, int]:
-    """`ADD count -n` once per item, a few in flight (DynamoDB latency, not CPU, bounds a
-    reset; a shorter reset also leaves less time for a crash). Returns (applied now, found
-    already applied)."""
+    """`ADD count -n` once per item, `RESET_WORKERS` in flight (DynamoDB latency, not CPU,
+    bounds a reset; a shorter reset also leaves less time for a crash). Every update is
+    attempted; if any failed, `ResetIncomplete` names them and the ledger stays pending for
+    the re-run to finish. Returns (applied now, found already applied)."""
     dispatches, pickups = reset.dispatches_by_zone(), reset.pickups_by_zone()
     updates = [
         *((dynamodb.zone_dispatch_table, ZONE_KEY, z, n) for z, n in dispatches.items()),
@@ -249,6 +262,16 @@ def _subtract(dynamodb: DynamoDBResource, reset: DailyReset) -> tuple[int, int]:
         return dynamodb.add_once(table, {key_attribute: key}, COUNT, -n, RESET_MARKER, reset.marker)
 
     with ThreadPoolExecutor(max_workers=RESET_WORKERS) as pool:
-        outcomes = list(pool.map(subtract, [u for u in updates if u[3]]))
-    applied = sum(outcomes)
-    return applied, len(outcomes) - applied
+        futures = {pool.submit(subtract, u): u for u in updates if u[3]}
+    failed = [(u, f.exception()) for f, u in futures.items() if f.exception() is not None]
+    if failed:
+        (table, _, key, _), error = failed[0]
+        day = reset.stat_date.isoformat()
+        raise ResetIncomplete(
+            f"daily_zone_stats {day}: {len(failed)} of {len(futures)} counter updates failed "
+            f"(first: {table}/{key}: {error}); the others are applied and the reset stays "
+            f"pending: fix the cause, then re-run daily_zone_stats for {day}, which subtracts "
+            "from the items not reset yet and from no other"
+        ) from error
+    applied = sum(f.result() for f in futures)
+    return applied, len(futures) - applied

@@ -6,13 +6,14 @@ A snapshot is one complete scan of the per-zone counters, keyed by when the scan
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import pyarrow as pa
 from psycopg import sql
 
 from taxi_platform.defs.counters.stats import Snapshot
-from taxi_platform.resources.postgres import PostgresResource, table_identifier
+from taxi_platform.resources.postgres import PostgresResource, Range, table_identifier
 
 SNAPSHOT_TABLE = "zone_hourly_activity_log"
 SNAPSHOT_SCHEMA = pa.schema(
@@ -32,14 +33,31 @@ def write_snapshot(
     db: PostgresResource, captured_at: datetime, rows: list[tuple[str, int, int]]
 ) -> int:
     """Replace the snapshot captured at `captured_at` (delete + COPY in one transaction)."""
-    data = pa.Table.from_pylist(
+    return db.replace_partition(
+        SNAPSHOT_TABLE, {"captured_at": captured_at}, _snapshot_table({captured_at: rows})
+    )
+
+
+def write_snapshots(
+    db: PostgresResource, snapshots: Mapping[datetime, list[tuple[str, int, int]]]
+) -> int:
+    """Replace every snapshot captured from the first to the last of `snapshots` by them, in
+    one transaction: a history of many snapshots (the demo's hours) is one load, not one per
+    snapshot."""
+    first, last = min(snapshots), max(snapshots)
+    window = Range("captured_at", first, last + timedelta(microseconds=1))
+    return db.replace_partition(SNAPSHOT_TABLE, window, _snapshot_table(snapshots))
+
+
+def _snapshot_table(snapshots: Mapping[datetime, list[tuple[str, int, int]]]) -> pa.Table:
+    return pa.Table.from_pylist(
         [
-            {"captured_at": captured_at, "zone_id": z, "dispatch_count": d, "pickup_count": p}
+            {"captured_at": at, "zone_id": z, "dispatch_count": d, "pickup_count": p}
+            for at, rows in snapshots.items()
             for z, d, p in rows
         ],
         schema=SNAPSHOT_SCHEMA,
     )
-    return db.replace_partition(SNAPSHOT_TABLE, {"captured_at": captured_at}, data)
 
 
 def load_snapshots(db: PostgresResource, after: datetime, until: datetime) -> list[Snapshot]:

@@ -3,21 +3,24 @@
 The collectors are replayed at simulated times: the traffic is written by the simulator's
 own writers (the dispatch rhythm on the business time zone's clock); for the last two days
 (the "yesterday vs the day before" panels) hour by hour: a snapshot after each hour, as the
-5-minute collector would have taken it (49 snapshots written with the asset's own
-`write_snapshot` as history before the demo's runs, not as 49 Dagster runs: each is the
-asset's scan `read_zone_counters` at the day's start plus the simulator's increments up to
-that hour, what the scan reads when nothing else writes, and the day's traffic then goes to
-DynamoDB in one batch, not in 24 hourly ones); the days before (the weekly views) in one
-batch each, the last of them snapshotted (scanned) at its end as the baseline. Each day but
-the last is closed at 03:00 the next morning by a real `daily_zone_stats` run at that
-simulated instant (row + lossless reset), before the next day's traffic, as the 03:00
-schedule would: those runs materialize the closed days' partitions. The demo's walk then
-takes a live snapshot (a real `zone_hourly_activity_log` run), computes every snapshotted
-hour's diff in one single-run backfill, refreshes the live view (the last day's counters are
-"today" in Grafana), and closes the last day. The days are the latest business days that
-have closed (the last partitions of `daily_zone_stats`), so the UI shows recent partitions
-filled; traffic is random seed 0. The background simulator that `demo` and `dev` start
-(`companion.py`) adds live traffic on top.
+5-minute collector would have taken it (49 snapshots written into the asset's table with
+`write_snapshots`, one load per day, as history before the demo's runs, not as 49 Dagster
+runs: each is the asset's scan `read_zone_counters` at the day's start plus the simulator's
+increments up to that hour, what the scan reads when nothing else writes, and the day's
+traffic then goes to DynamoDB in one batch, not in 24 hourly ones); the days before (the
+weekly views) in one batch each, the last of them snapshotted (scanned) at its end as the
+baseline. Each day but the last is closed at 03:00 the next morning by a real
+`daily_zone_stats` run at that simulated instant (row + lossless reset), before the next
+day's traffic, as the 03:00 schedule would: those runs materialize the closed days'
+partitions. The demo's walk then takes a live snapshot (a real `zone_hourly_activity_log`
+run), computes every snapshotted hour's diff in one single-run backfill, refreshes the live
+view (the last day's counters are "today" in Grafana), and closes the last day. The days are
+the latest business days that have closed (the last partitions of `daily_zone_stats`), so
+the UI shows recent partitions filled; traffic is random seed 0. A batch's updates go to
+DynamoDB `simulator.WRITERS` at a time, as the server's concurrent requests write them, and
+the closes' resets are concurrent too: moto's time per request, not round trips, bounds the
+lane. The background simulator that `demo` and `dev` start (`companion.py`) adds live
+traffic on top.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from taxi_platform_dev.domains.counters.simulator import (
     TrafficModel,
     add_count,
     apply_increments,
+    in_parallel,
     load_zone_rows,
     put_assignments,
 )
@@ -71,7 +75,7 @@ def simulate_days(days: int) -> None:
         read_zone_counters,
         valid_zone_names,
     )
-    from taxi_platform.defs.counters.snapshots import write_snapshot
+    from taxi_platform.defs.counters.snapshots import write_snapshots
     from taxi_platform.resources.wiring import build_resources
 
     rhythm = DISPATCH_RHYTHM.in_zone(timezone())
@@ -98,13 +102,12 @@ def simulate_days(days: int) -> None:
         dispatches += sum(e["dispatch"] for e in batch)
         pickups += sum(e["pickup"] for e in batch)
 
-    def snapshot(at: datetime, counters: ZoneCounters | None = None) -> None:
-        """What a `clock_at` run of the snapshot asset writes at `at`, without a run: the
-        asset's own scan (or `counters`, what that scan would read) and write."""
+    def write(hours: dict[datetime, list[tuple[str, int, int]]]) -> None:
+        """What `clock_at` runs of the snapshot asset write at these hours, without the runs:
+        the rows of the asset's own scan (or what that scan would read), one load for all."""
         nonlocal rows, snapshots
-        counters = counters or read_zone_counters(live["dynamodb"], zones)
-        rows += write_snapshot(live["daily_stats_db"], at, counters.rows())
-        snapshots += 1
+        rows += write_snapshots(live["daily_stats_db"], hours)
+        snapshots += len(hours)
 
     def hour_by_hour(start: datetime, with_start: bool) -> None:
         """A day snapshotted after every hour: the scan at its start plus the simulator's
@@ -112,13 +115,14 @@ def simulate_days(days: int) -> None:
         the day's traffic written in one batch (the same per-minute draws, summed)."""
         scanned = read_zone_counters(live["dynamodb"], zones)
         dispatch, pickup = dict(scanned.dispatch), dict(scanned.pickup)
-        if with_start:
-            snapshot(start, scanned)
+        hours = {start: scanned.rows()} if with_start else {}
         for hour in range(1, 25):
             for entry in model.increments(start + (hour - 1) * HOUR, start + hour * HOUR):
                 dispatch[entry["zone"]] = dispatch.get(entry["zone"], 0) + entry["dispatch"]
                 pickup[entry["zone"]] = pickup.get(entry["zone"], 0) + entry["pickup"]
-            snapshot(start + hour * HOUR, ZoneCounters(dispatch, pickup, scanned.problems))
+            counters = ZoneCounters(dispatch, pickup, scanned.problems)
+            hours[start + hour * HOUR] = counters.rows()
+        write(hours)
         traffic(start, start + 24 * HOUR)
 
     first_hourly = max(0, days - HOURLY_DAYS)
@@ -128,7 +132,8 @@ def simulate_days(days: int) -> None:
             if number < first_hourly:  # a whole day at once; its end is the next's baseline
                 traffic(day_start(day), day_start(day) + 24 * HOUR)
                 if number == first_hourly - 1:
-                    snapshot(day_start(day) + 24 * HOUR)
+                    scan = read_zone_counters(live["dynamodb"], zones)
+                    write({day_start(day) + 24 * HOUR: scan.rows()})
             else:
                 hour_by_hour(day_start(day), with_start=number == 0)
             if number < days - 1:  # the last day stays open: the live view shows it
@@ -156,9 +161,12 @@ def simulate_days(days: int) -> None:
 def _counters_after_a_reset(client, tables: CounterTables, zones: list[str]) -> None:
     """Every zone's items at 0, as the daily reset leaves them (it subtracts, never deletes),
     so the first snapshot is a baseline for every zone."""
-    for table in (tables.zone_dispatch, tables.pickup):
-        for zone in zones:
-            add_count(client, table, ZONE_KEY, zone, 0)
+    items = [
+        (table, ZONE_KEY, zone, 0)
+        for table in (tables.zone_dispatch, tables.pickup)
+        for zone in zones
+    ]
+    in_parallel(lambda item: add_count(client, *item), items)
     apply_increments(client, [], tables)  # creates both totals at 0
 
 

@@ -18,6 +18,7 @@ import csv
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -42,6 +43,7 @@ EXCLUDED_LOCATION_IDS = frozenset({264, 265})  # "Unknown" / "Outside of NYC": n
 DEFAULT_RATE = 8145 / 1440  # dispatches per simulated minute: the old stats script's day
 DEFAULT_SUCCESS_RATE = 0.25
 ASSIGNMENT_EVERY_MINUTES = 5
+WRITERS = 8  # updates in flight at once; botocore's default pool holds 10 connections
 MINUTE = timedelta(minutes=1)
 
 # (median weight, log-normal spread) per TLC service zone: yellow zones and airports carry the
@@ -202,32 +204,40 @@ def apply_increments(
     """Write a batch like the dispatch server: per-zone counters first, then the two totals by
     exactly the batch's sums. Zone items appear on their first increment, as in production;
     both flag items are always touched (`ADD 0` creates them) so the totals exist from the
-    first batch on. Returns the number of UpdateItem calls."""
+    first batch on. The updates of each step are `WRITERS` at a time, as the server's request
+    handlers write them. Returns the number of UpdateItem calls."""
     batch = list(batch)
-    calls = 0
-    for entry in batch:
+    zones = [
+        (table, ZONE_KEY, entry["zone"], n)
+        for entry in batch
         for table, n in (
             (tables.zone_dispatch, entry["dispatch"]),
             (tables.pickup, entry["pickup"]),
-        ):
-            if n:
-                add_count(client, table, ZONE_KEY, entry["zone"], n)
-                calls += 1
-    for counter_type in FLAG_TYPES:
-        add_count(client, tables.flag, FLAG_KEY, counter_type, sum(e[counter_type] for e in batch))
-        calls += 1
-    return calls
+        )
+        if n
+    ]
+    totals = [(tables.flag, FLAG_KEY, t, sum(e[t] for e in batch)) for t in FLAG_TYPES]
+    for updates in (zones, totals):
+        in_parallel(lambda update: add_count(client, *update), updates)
+    return len(zones) + len(totals)
 
 
 def put_assignments(
     client: Any, fleet: Iterable[dict[str, str]], table: str = DESTINATION_TABLE
 ) -> int:
     """Replace each taxi's item (a PutItem drops a stale `destination_zone`); returns count."""
-    n = 0
-    for taxi in fleet:
-        client.put_item(TableName=table, Item={k: {"S": v} for k, v in taxi.items()})
-        n += 1
-    return n
+    items = [{k: {"S": v} for k, v in taxi.items()} for taxi in fleet]
+    in_parallel(lambda item: client.put_item(TableName=table, Item=item), items)
+    return len(items)
+
+
+def in_parallel(write: Callable[[Any], object], items: Sequence[Any]) -> None:
+    """`write` each item, `WRITERS` at a time (boto3 clients are thread-safe): a write's time
+    is the round trip, not CPU. All are attempted; the first failure is raised after."""
+    with ThreadPoolExecutor(max_workers=max(1, min(WRITERS, len(items)))) as pool:
+        futures = [pool.submit(write, item) for item in items]
+    for future in futures:
+        future.result()
 
 
 # --- the running simulator and its CLI ----------------------------------------------------
