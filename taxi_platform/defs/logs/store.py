@@ -71,14 +71,14 @@ def landing_names(
 
 
 def read_landing(lake: LakeResource, names: Sequence[LandingName]) -> list[LandedBatch]:
-    bodies = _read_many(lake, [name.key for name in names])
+    bodies = read_many(lake, [name.key for name in names])
     return [LandedBatch(name, body) for name, body in zip(names, bodies, strict=True)]
 
 
 def read_quarantine(lake: LakeResource, hour: datetime) -> dict[str, dict[str, Any]]:
     """The hour's quarantine documents by key; one that is not a JSON object reads as {}."""
     keys = lake.list_keys(quarantine_prefix(hour))
-    return {key: _json_object(body) for key, body in zip(keys, _read_many(lake, keys), strict=True)}
+    return {key: _json_object(body) for key, body in zip(keys, read_many(lake, keys), strict=True)}
 
 
 def write_hour(lake: LakeResource, output: HourOutput) -> dict[str, Any]:
@@ -125,7 +125,9 @@ def late_hours(output: HourOutput) -> dict[str, str]:
     }
 
 
-def _read_many(lake: LakeResource, keys: Sequence[str]) -> list[bytes]:
+def read_many(lake: LakeResource, keys: Sequence[str]) -> list[bytes]:
+    """The objects' bodies in `keys` order, fetched by `READERS` threads (Silver's day of
+    bronze hours too): each GET is a round trip that waits, not a computation."""
     lake.get_client()  # create the shared client before the threads race to
     with ThreadPoolExecutor(READERS) as pool:
         return list(pool.map(lake.get_bytes, keys))
