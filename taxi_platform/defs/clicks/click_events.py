@@ -1,26 +1,37 @@
-"""Silver `click_events`: one UTC day of bronze `api_logs` hours, decoded, typed, deduplicated.
+"""Silver `click_events`: UTC days of bronze `api_logs` hours, decoded, typed, deduplicated.
 
-Reads the day's 24 hourly bronze objects (`logs/YYYY/MM/DD/HH/api_logs.jsonl.gz`), decodes
+Reads each day's 24 hourly bronze objects (`logs/YYYY/MM/DD/HH/api_logs.jsonl.gz`), decodes
 the compressed records back to full values with the log codec, types them
 (`silver_schema`), drops exact duplicates and writes one Parquet object per day, replacing
 whatever the day held before, so a re-run gives the same bytes.
 
-A missing hour is not silently skipped: the day is written from the hours present, the
-metadata lists what is missing, and the blocking check `all_hours_present` fails with the
-hours named, which keeps the marts (downstream, same run or automation) from being built
-on an incomplete day.
+A run covers one day or a range of days (`BackfillPolicy.single_run`: a week's backfill, or
+an automation tick that finds several days complete, is one run, not one per day). Each day
+is still built and replaced on its own, from its own hours, so a range run writes exactly
+the objects the per-day runs would, and each day's partition gets its own metadata.
+
+A missing hour is not silently skipped: the day is written from the hours present, its
+metadata lists what is missing, and the blocking check `all_hours_present` fails naming the
+day and its hours, which keeps the marts (downstream, same run or automation) from being
+built on an incomplete day.
 
 A bronze record the codec refuses (written before bronze validated it as strictly as now,
 or edited since) does not stop the day: it is set aside in
 `quarantine/click_events/event_date=YYYY-MM-DD/HH.json` with the codec's reason, the rest of
 the day is published, the metadata counts it by reason, and the check `nothing_quarantined`
-fails naming how many.
+fails naming the days and how many.
+
+The checks are not partitioned (as `api_logs`' checks: partitioned checks are a preview in
+1.13 and lose their partition in range runs): each covers the days of its run and names the
+failing days in its metadata (`failing_days`).
 """
 
 import io
 import json
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import dagster as dg
 import pyarrow as pa
@@ -42,6 +53,7 @@ from taxi_platform.defs.logs.codec import (
 )
 from taxi_platform.defs.logs.codec import hour_object_key as bronze_key
 from taxi_platform.defs.logs.partitions import daily_partitions, eager_with_late_days
+from taxi_platform.defs.logs.store import read_many
 from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.lake import LakeResource
 
@@ -86,16 +98,15 @@ def quarantine_key(hour: datetime) -> str:
     return f"{quarantine_prefix(hour.date())}{hour:%H}.json"
 
 
-def _read_hour(lake: LakeResource, hour: datetime) -> tuple[pa.Table, int, int, list[Rejected]]:
+def _read_hour(hour: datetime, body: bytes) -> tuple[pa.Table, int, int, list[Rejected]]:
     """(deduplicated typed rows, records read, duplicates dropped, records set aside) of one
-    bronze hour. Only an object that cannot be read at all fails the day."""
-    key = bronze_key(hour)
+    bronze hour's object. Only an object that cannot be read at all fails the run."""
     try:
-        compressed = decode_hour_object(lake.get_bytes(key))
+        compressed = decode_hour_object(body)
         records, rejected = decompress_records(compressed)
         typed = hour_table(records, hour)
     except (CodecError, ValueError) as exc:
-        raise dg.Failure(f"bronze object {key} is corrupt: {exc}") from None
+        raise dg.Failure(f"bronze object {bronze_key(hour)} is corrupt: {exc}") from None
     unique, dropped = drop_exact_duplicates(typed)
     return unique, len(compressed), dropped, rejected
 
@@ -144,56 +155,27 @@ def _write_day(lake: LakeResource, day: date, table: pa.Table) -> tuple[str, int
     return key, buffer.getbuffer().nbytes
 
 
-# Day D's last bronze hour is built at D+1 00:15 UTC; Silver, then Gold, follow within minutes.
-DAILY_FRESHNESS = missed_runs(timedelta(days=1), fail=1, run_time=timedelta(hours=2))
+@dataclass(frozen=True)
+class SilverDay:
+    """What building one day wrote and found: its partition's metadata and its checks'
+    findings (None: the check passes for the day)."""
+
+    day: date
+    metadata: dict[str, Any]
+    missing_hours: str | None
+    quarantined: str | None
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
-    freshness_policy=DAILY_FRESHNESS,
-    deps=[dg.AssetDep(API_LOGS, partition_mapping=dg.TimeWindowPartitionMapping())],
-    group_name="silver",
-    **DOMAIN.attributes("silver", tier=2),
-    kinds={"s3", "parquet"},
-    description=(
-        "Click events of one UTC day, one row per distinct logged event: the day's 24 hourly "
-        "`api_logs` objects decoded to full values (codec), typed, exact duplicates dropped "
-        "(the same record logged twice), sorted by `event_ts` then every column. Written to "
-        "`silver/click_events/event_date=YYYY-MM-DD/part-0.parquet` (zstd), replacing the "
-        "day. Materialized automatically once all 24 hours of the day are in bronze, and again "
-        "when a bronze hour of the day is re-materialized (late records) within 8 days.\n\n"
-        + column_table(SILVER_COLUMNS)
-    ),
-    metadata={"dagster/column_schema": column_schema(SILVER_COLUMNS)},
-    check_specs=[
-        dg.AssetCheckSpec(
-            HOURS_CHECK,
-            asset="click_events",
-            blocking=True,
-            partitions_def=daily_partitions,
-            description="All 24 hourly bronze objects of the day exist; the failure names "
-            "the missing hours. Blocking: the marts are not built on an incomplete day.",
-        ),
-        dg.AssetCheckSpec(
-            QUARANTINE_CHECK,
-            asset="click_events",
-            partitions_def=daily_partitions,
-            description="No bronze record of the day had to be set aside as unstorable "
-            "(quarantine/click_events/…, with reasons). Not blocking: the rest of the day is "
-            "published.",
-        ),
-    ],
-    automation_condition=eager_with_late_days(),
-)
-def click_events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    day = context.partition_time_window.start.date()
+def build_day(lake: LakeResource, day: date) -> SilverDay:
+    """Replace the day's Silver object and quarantine documents from its bronze hours."""
     present = set(lake.list_keys(f"logs/{day:%Y/%m/%d}/"))
     hours = [h for h in day_hours(day) if bronze_key(h) in present]
     missing = [h for h in day_hours(day) if bronze_key(h) not in present]
     tables, records_read, dropped = [SILVER_SCHEMA.empty_table()], 0, 0
     rejected: dict[datetime, list[Rejected]] = {}
-    for hour in hours:
-        table, read, duplicates, rejected[hour] = _read_hour(lake, hour)
+    bodies = read_many(lake, [bronze_key(hour) for hour in hours])
+    for hour, body in zip(hours, bodies, strict=True):
+        table, read, duplicates, rejected[hour] = _read_hour(hour, body)
         tables.append(table)
         records_read += read
         dropped += duplicates
@@ -204,19 +186,9 @@ def click_events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
         r.error.field or "record" for hour_rejected in rejected.values() for r in hour_rejected
     )
     quarantined = sum(reasons.values())
-    quarantine_message = (
-        f"{quarantined} bronze records of {day.isoformat()} cannot be stored in Silver and "
-        f"were set aside in {quarantine_prefix(day)} (by field: {dict(sorted(reasons.items()))})"
-        if quarantined
-        else None
-    )
-    if quarantine_message:
-        context.log.error(quarantine_message)
     kinds = day_table.column("event_kind").value_counts().to_pylist()
-    message = missing_hours_message(day, missing)
-    if message:
-        context.log.warning(message)
-    return dg.MaterializeResult(
+    return SilverDay(
+        day=day,
         metadata={
             "dagster/row_count": day_table.num_rows,
             "bronze_records": records_read,
@@ -231,18 +203,121 @@ def click_events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
             "key": key,
             "uri": f"s3://{lake.bucket}/{key}",
         },
+        missing_hours=missing_hours_message(day, missing),
+        quarantined=(
+            f"{quarantined} bronze records of {day.isoformat()} cannot be stored in Silver and "
+            f"were set aside in {quarantine_prefix(day)} "
+            f"(by field: {dict(sorted(reasons.items()))})"
+            if quarantined
+            else None
+        ),
+    )
+
+
+def run_days(context: dg.AssetExecutionContext) -> list[date]:
+    """The UTC days of the run: one partition, or a range run's every day."""
+    window = context.partition_time_window
+    first, end = window.start.date(), window.end.date()
+    return [first + timedelta(days=n) for n in range((end - first).days)]
+
+
+def range_check_result(name: str, built: list[SilverDay], problem: str) -> dg.AssetCheckResult:
+    """One check over the run's days: passes when no day has `problem` (a `SilverDay`
+    field), else names the first failing day and lists every one in `failing_days`."""
+    failing = {d.day.isoformat(): getattr(d, problem) for d in built if getattr(d, problem)}
+    first = next(iter(failing.items()), None)
+    return dg.AssetCheckResult(
+        check_name=name,
+        passed=not failing,
+        description=(
+            f"{len(failing)} of {len(built)} days fail, first {first[0]}: {first[1]}"
+            if first
+            else None
+        ),
+        metadata={
+            "days_checked": len(built),
+            "first_day": built[0].day.isoformat(),
+            "last_day": built[-1].day.isoformat(),
+            "failing_days": failing,
+        },
+    )
+
+
+def incomplete_days(instance: dg.DagsterInstance, days: list[date]) -> dict[str, list[str]]:
+    """Days whose latest Silver (as this instance recorded it) misses bronze hours, with
+    those hours. The marts refuse them: `all_hours_present` covers a run's days, not one
+    day, so the automation's check gate is per run and this is the per-day one. A day
+    without a recorded materialization is not judged here."""
+    incomplete = {}
+    for day in days:
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(
+                asset_key=dg.AssetKey("click_events"), asset_partitions=[day.isoformat()]
+            ),
+            limit=1,
+        ).records
+        found = records[0].asset_materialization if records else None
+        missing = found.metadata.get("missing_hours") if found else None
+        if missing is not None and missing.value:
+            incomplete[day.isoformat()] = list(missing.value)
+    return incomplete
+
+
+# Day D's last bronze hour is built at D+1 00:15 UTC; Silver, then Gold, follow within minutes.
+DAILY_FRESHNESS = missed_runs(timedelta(days=1), fail=1, run_time=timedelta(hours=2))
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    freshness_policy=DAILY_FRESHNESS,
+    deps=[dg.AssetDep(API_LOGS, partition_mapping=dg.TimeWindowPartitionMapping())],
+    group_name="silver",
+    **DOMAIN.attributes("silver", tier=2),
+    kinds={"s3", "parquet"},
+    description=(
+        "Click events of UTC days, one row per distinct logged event: each day's 24 hourly "
+        "`api_logs` objects decoded to full values (codec), typed, exact duplicates dropped "
+        "(the same record logged twice), sorted by `event_ts` then every column. Written to "
+        "`silver/click_events/event_date=YYYY-MM-DD/part-0.parquet` (zstd), replacing the "
+        "day; a range of days is one run, each day replaced on its own. Materialized "
+        "automatically once all 24 hours of a day are in bronze, and again when a bronze "
+        "hour of the day is re-materialized (late records) within 8 days.\n\n"
+        + column_table(SILVER_COLUMNS)
+    ),
+    metadata={"dagster/column_schema": column_schema(SILVER_COLUMNS)},
+    check_specs=[
+        dg.AssetCheckSpec(
+            HOURS_CHECK,
+            asset="click_events",
+            blocking=True,
+            description="All 24 hourly bronze objects of each day of the run exist; the "
+            "failure names the days and their missing hours (`failing_days`). Blocking: the "
+            "marts are not built on an incomplete day.",
+        ),
+        dg.AssetCheckSpec(
+            QUARANTINE_CHECK,
+            asset="click_events",
+            description="No bronze record of the run's days had to be set aside as "
+            "unstorable (quarantine/click_events/…, with reasons; `failing_days`). Not "
+            "blocking: the rest of each day is published.",
+        ),
+    ],
+    automation_condition=eager_with_late_days(),
+)
+def click_events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    built = []
+    for day in run_days(context):
+        silver_day = build_day(lake, day)
+        context.add_asset_metadata(silver_day.metadata, partition_key=day.isoformat())
+        if silver_day.missing_hours:
+            context.log.warning(silver_day.missing_hours)
+        if silver_day.quarantined:
+            context.log.error(silver_day.quarantined)
+        built.append(silver_day)
+    return dg.MaterializeResult(  # the metadata is per day, above
         check_results=[
-            dg.AssetCheckResult(
-                check_name=HOURS_CHECK,
-                passed=not missing,
-                description=message,
-                metadata={"hours_present": len(hours), "missing_hours": len(missing)},
-            ),
-            dg.AssetCheckResult(
-                check_name=QUARANTINE_CHECK,
-                passed=not quarantined,
-                description=quarantine_message,
-                metadata={"records_quarantined": quarantined, "quarantine_keys": quarantine_keys},
-            ),
+            range_check_result(HOURS_CHECK, built, "missing_hours"),
+            range_check_result(QUARANTINE_CHECK, built, "quarantined"),
         ],
     )

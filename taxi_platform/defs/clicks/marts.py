@@ -7,7 +7,9 @@ transaction (delete the range's rows + COPY, per table), so Superset never sees 
 traffic beside another run's sessions. Daily partitions with `BackfillPolicy.single_run()`:
 a week's backfill is one engine run and one transaction, not seven.
 
-Order of work: list Silver → run the model → evaluate the checks (`mart_checks`) → publish
+Order of work: refuse days whose Silver misses bronze hours (`click_events.incomplete_days`:
+Silver's blocking check covers a run's range, this is its per-day gate) → list Silver → run
+the model → evaluate the checks (`mart_checks`) → publish
 only if all pass → metadata with the time split (engine start: DuckDB's connection, or
 spark-submit's wall time − the job's own compute; engine compute; load = check + COPY).
 """
@@ -21,7 +23,7 @@ import pyarrow as pa
 
 from taxi_platform.defs.clicks import DOMAIN
 from taxi_platform.defs.clicks import click_events as silver
-from taxi_platform.defs.clicks.click_events import DAILY_FRESHNESS, silver_prefix
+from taxi_platform.defs.clicks.click_events import DAILY_FRESHNESS, run_days, silver_prefix
 from taxi_platform.defs.clicks.columns import column_table
 from taxi_platform.defs.clicks.mart_checks import MART_CHECK_SPECS, MartOutputs, evaluate
 from taxi_platform.defs.clicks.mart_sql import gold_marts_sql
@@ -35,9 +37,18 @@ from taxi_platform.settings import timezone
 from taxi_platform.table_schemas import table_metadata
 
 # Eager on the latest day, and on an older day whose Silver late records re-materialized,
-# once Silver's blocking check (all 24 hours present) has passed.
+# once Silver's blocking check (all 24 hours present) has passed, or with Silver in the same
+# run (where a failing check stops the marts). Not `all_deps_blocking_checks_passed()`: it
+# never counts Silver's checks as requested with the marts, as they are not partitioned
+# (they cover a run's range). Per day, `click_events.incomplete_days` is the gate.
 AUTOMATION = (
-    eager_with_late_days() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+    eager_with_late_days()
+    & dg.AutomationCondition.all_deps_match(
+        dg.AutomationCondition.will_be_requested()
+        | dg.AutomationCondition.all_checks_match(
+            dg.AutomationCondition.check_passed(), blocking_only=True
+        )
+    )
 ).with_label("eager (late days too) once click_events passed its checks")
 PREVIEW_ROWS = 10
 
@@ -57,12 +68,6 @@ def _spec(mart: Mart) -> dg.AssetSpec:
         automation_condition=AUTOMATION,
         freshness_policy=DAILY_FRESHNESS,
     )
-
-
-def run_days(context: dg.AssetExecutionContext) -> list[date]:
-    window = context.partition_time_window
-    first, end = window.start.date(), window.end.date()
-    return [first + timedelta(days=n) for n in range((end - first).days)]
 
 
 def silver_uris(lake: LakeResource, days: list[date]) -> list[str]:
@@ -104,6 +109,13 @@ def gold_marts(
     gold_db: PostgresResource,
 ):
     days = run_days(context)
+    incomplete = silver.incomplete_days(context.instance, days)
+    if incomplete:
+        hours = "; ".join(f"{day}: {', '.join(missing)}" for day, missing in incomplete.items())
+        raise dg.Failure(
+            f"click_events of {', '.join(incomplete)} misses bronze hours ({hours}): "
+            "materialize those hours of api_logs, then click_events of those days"
+        )
     end = days[-1] + timedelta(days=1)
     model = gold_marts_sql(silver_uris(lake, days), days[0], end, timezone())
     run = engine.run(context, model, lake, spark)

@@ -24,7 +24,7 @@ from taxi_platform.defs.logs import DOMAIN, landing
 from taxi_platform.defs.logs.bronze import RunOutput, build_hours
 from taxi_platform.defs.logs.layout import HOUR, hours_between
 from taxi_platform.defs.logs.partitions import hour_partition_key, hourly_partitions
-from taxi_platform.defs.logs.store import landing_names, read_landing, write_hour
+from taxi_platform.defs.logs.store import landing_names, read_landing, write_hours
 from taxi_platform.freshness import missed_runs
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.log_api import LogApiResource
@@ -70,9 +70,9 @@ def api_logs(
             f"none of {run.bad_tokens} landed batches decrypts with TAXI_LOG_FERNET_KEY: it is "
             "probably not the key the log API encrypts with (nothing was written)"
         )
-    for hour, output in run.hours.items():
-        metadata = write_hour(lake, output)
-        context.add_asset_metadata(metadata, partition_key=hour_partition_key(hour))
+    outputs = list(run.hours.values())
+    for output, metadata in zip(outputs, write_hours(lake, outputs), strict=True):
+        context.add_asset_metadata(metadata, partition_key=hour_partition_key(output.hour))
         if output.landed == 0 and not output.quarantine:
-            context.log.warning(f"no landed record for {hour_partition_key(hour)}")
+            context.log.warning(f"no landed record for {hour_partition_key(output.hour)}")
     return dg.MaterializeResult()  # the metadata is per hour, above

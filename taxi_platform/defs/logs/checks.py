@@ -40,7 +40,12 @@ from taxi_platform.defs.logs.layout import (
     read_window,
 )
 from taxi_platform.defs.logs.partitions import hour_partition_key, hourly_partitions
-from taxi_platform.defs.logs.store import landing_names, read_landing, read_quarantine
+from taxi_platform.defs.logs.store import (
+    in_threads,
+    landing_names,
+    read_landing,
+    read_quarantine,
+)
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.log_api import LogApiResource
 
@@ -76,14 +81,29 @@ def _checked_hours(context: dg.AssetCheckExecutionContext) -> list[datetime]:
     return [start]
 
 
-def _latest_metadata(instance: dg.DagsterInstance, hour: datetime) -> dict[str, Any] | None:
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=API_LOGS, asset_partitions=[hour_partition_key(hour)]),
-        limit=1,
-    ).records
-    if not records or records[0].asset_materialization is None:
-        return None
-    return {k: v.value for k, v in records[0].asset_materialization.metadata.items()}
+def _latest_metadata(
+    instance: dg.DagsterInstance, hours: list[datetime]
+) -> dict[datetime, dict[str, Any]]:
+    """The latest materialization's metadata of each hour that has one. Newest first, so
+    the first record of a partition is its latest: usually one query for a day of hours."""
+    wanted = {hour_partition_key(hour): hour for hour in hours}
+    found: dict[datetime, dict[str, Any]] = {}
+    cursor = None
+    while len(found) < len(wanted):
+        page = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=API_LOGS, asset_partitions=list(wanted)),
+            limit=max(100, 2 * len(wanted)),
+            cursor=cursor,
+        )
+        for record in page.records:
+            materialization = record.asset_materialization
+            hour = wanted.get(materialization.partition) if materialization else None
+            if hour is not None and hour not in found:
+                found[hour] = {k: v.value for k, v in materialization.metadata.items()}
+        if not page.has_more:
+            break
+        cursor = page.cursor
+    return found
 
 
 def _bronze_records(lake: LakeResource, hour: datetime) -> list[dict[str, Any]] | str:
@@ -118,12 +138,11 @@ def _result(name: str, hours: list[datetime], problems: dict[str, str]) -> dg.As
 
 
 def _no_loss(
-    instance: dg.DagsterInstance,
+    metadata: dict[str, Any] | None,
     expected: HourOutput,
     records: list[dict[str, Any]] | str,
     quarantine: dict[str, dict[str, Any]],
 ) -> str | None:
-    metadata = _latest_metadata(instance, expected.hour)
     if metadata is None:
         return "no materialization recorded"
     if isinstance(records, str):
@@ -132,17 +151,27 @@ def _no_loss(
 
 
 def _key_layout(
-    lake: LakeResource, hour: datetime, quarantine: dict[str, Any], landed: list[LandingName]
+    hour: datetime, folder_keys: list[str], quarantine: dict[str, Any], landed: list[LandingName]
 ) -> str | None:
-    folder = hour_object_key(hour).rsplit("/", 1)[0] + "/"
-    keys = lake.list_keys(folder)
-    if keys != [hour_object_key(hour)]:
-        return f"{folder} holds {keys}, expected only {hour_object_key(hour)}"
+    folder = hour_folder(hour)
+    if folder_keys != [hour_object_key(hour)]:
+        return f"{folder} holds {folder_keys}, expected only {hour_object_key(hour)}"
     start, end = read_window([hour])
     names = {name.name for name in landed if start <= name.fetched_at < end}
     prefix = quarantine_prefix(hour)
     orphans = sorted(key for key in quarantine if key.removeprefix(prefix) not in names)
     return f"quarantine documents without a landing object: {orphans}" if orphans else None
+
+
+def hour_folder(hour: datetime) -> str:
+    return hour_object_key(hour).rsplit("/", 1)[0] + "/"
+
+
+def _hour_reads(lake: LakeResource, hour: datetime) -> tuple[Any, dict[str, Any], list[str]]:
+    """What the checks read of one hour: its records (or why not), its quarantine
+    documents, the keys of its folder."""
+    folder_keys = lake.list_keys(hour_folder(hour))
+    return _bronze_records(lake, hour), read_quarantine(lake, hour), folder_keys
 
 
 def _decodes(hour: datetime, records: list[dict[str, Any]] | str) -> str | None:
@@ -189,13 +218,14 @@ def api_logs_checks(
     hours = _checked_hours(context)
     landed, _ = landing_names(lake, hours) if hours else ([], [])
     expected = build_hours(read_landing(lake, landed), hours, log_api.fernet()).hours
+    metadata = _latest_metadata(context.instance, hours) if hours else {}
     problems: dict[str, dict[str, str]] = {NO_LOSS: {}, KEY_LAYOUT: {}, DECODES: {}}
-    for hour in hours:
-        records = _bronze_records(lake, hour)
-        quarantine = read_quarantine(lake, hour)
+    # per hour 3+ round trips, none depending on another hour's
+    reads = in_threads(lake, lambda hour: _hour_reads(lake, hour), hours)
+    for hour, (records, quarantine, folder_keys) in zip(hours, reads, strict=True):
         found = {
-            NO_LOSS: _no_loss(context.instance, expected[hour], records, quarantine),
-            KEY_LAYOUT: _key_layout(lake, hour, quarantine, landed),
+            NO_LOSS: _no_loss(metadata.get(hour), expected[hour], records, quarantine),
+            KEY_LAYOUT: _key_layout(hour, folder_keys, quarantine, landed),
             DECODES: _decodes(hour, records),
         }
         for name, problem in found.items():

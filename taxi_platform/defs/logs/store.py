@@ -6,15 +6,15 @@ the fetch hour that owns landing objects holding late records, the late index en
 the hours those records belong to.
 
 Shared by `api_logs` and its checks, so that the checks read exactly what the asset would.
-Objects are fetched by a few threads: an hour is ~20 landing objects, a day ~500, and on S3
-each GET is a round trip.
+Objects are fetched, folders listed and hours written by a few threads: an hour is ~20
+landing objects, a day ~500 and ~50 folders, and on S3 each request is a round trip.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -42,43 +42,49 @@ def landing_names(
     lake: LakeResource, hours: Sequence[datetime]
 ) -> tuple[list[LandingName], list[str]]:
     """Landing objects that can hold records of `hours` (the read window's, then those the
-    late indexes list, each once), and keys outside the layout."""
+    late indexes list, each once), and keys outside the layout. The folders are listed by a
+    few threads: a day's run lists ~50 (fetch hours, late indexes), each a round trip."""
     start, end = read_window(list(hours))
     names: dict[str, LandingName] = {}
     strays = []
-    for fetch_hour in fetch_hours(list(hours)):
-        for key in lake.list_keys(landing_hour_prefix(fetch_hour)):
+    folders = [landing_hour_prefix(fetch_hour) for fetch_hour in fetch_hours(list(hours))]
+    late_prefixes = [late_prefix(hour) for hour in hours]
+    listed = list_many(lake, folders + late_prefixes)
+    for folder in folders:
+        for key in listed[folder]:
             name = parse_landing_key(key)
             if name is None:
                 strays.append(key)
             elif start <= name.fetched_at < end:
                 names[name.key] = name
-    folders: dict[str, set[str]] = {}  # landing folders of late objects, listed once each
-    for hour in hours:
-        for key in lake.list_keys(late_prefix(hour)):
+    late_names = []
+    for prefix in late_prefixes:
+        for key in listed[prefix]:
             name = landing_of_late_key(key)
             if name is None:
                 strays.append(key)
-                continue
-            folder = landing_hour_prefix(name.fetched_at)
-            if folder not in folders:
-                folders[folder] = set(lake.list_keys(folder))
-            # Landing expires (bucket lifecycle): an index entry can outlive its object, and a
-            # rebuild then reads what landing still holds, as for the read window.
-            if name.key in folders[folder]:
-                names.setdefault(name.key, name)
+            else:
+                late_names.append(name)
+    # landing folders of late objects, listed once each (unless listed above)
+    late_folders = sorted({landing_hour_prefix(n.fetched_at) for n in late_names} - set(listed))
+    listed.update(list_many(lake, late_folders))
+    for name in late_names:
+        # Landing expires (bucket lifecycle): an index entry can outlive its object, and a
+        # rebuild then reads what landing still holds, as for the read window.
+        if name.key in listed[landing_hour_prefix(name.fetched_at)]:
+            names.setdefault(name.key, name)
     return list(names.values()), strays
 
 
 def read_landing(lake: LakeResource, names: Sequence[LandingName]) -> list[LandedBatch]:
-    bodies = _read_many(lake, [name.key for name in names])
+    bodies = read_many(lake, [name.key for name in names])
     return [LandedBatch(name, body) for name, body in zip(names, bodies, strict=True)]
 
 
 def read_quarantine(lake: LakeResource, hour: datetime) -> dict[str, dict[str, Any]]:
     """The hour's quarantine documents by key; one that is not a JSON object reads as {}."""
     keys = lake.list_keys(quarantine_prefix(hour))
-    return {key: _json_object(body) for key, body in zip(keys, _read_many(lake, keys), strict=True)}
+    return {key: _json_object(body) for key, body in zip(keys, read_many(lake, keys), strict=True)}
 
 
 def write_hour(lake: LakeResource, output: HourOutput) -> dict[str, Any]:
@@ -125,10 +131,31 @@ def late_hours(output: HourOutput) -> dict[str, str]:
     }
 
 
-def _read_many(lake: LakeResource, keys: Sequence[str]) -> list[bytes]:
+def read_many(lake: LakeResource, keys: Sequence[str]) -> list[bytes]:
+    """The objects' bodies in `keys` order, fetched by `READERS` threads (Silver's day of
+    bronze hours too): each GET is a round trip that waits, not a computation."""
+    return in_threads(lake, lake.get_bytes, keys)
+
+
+def list_many(lake: LakeResource, prefixes: Sequence[str]) -> dict[str, list[str]]:
+    """The keys under each prefix, by prefix, listed by `READERS` threads."""
+    return dict(zip(prefixes, in_threads(lake, lake.list_keys, prefixes), strict=True))
+
+
+def write_hours(lake: LakeResource, outputs: Sequence[HourOutput]) -> list[dict[str, Any]]:
+    """`write_hour` of each hour by `READERS` threads (hours write disjoint keys: their own
+    object, quarantine folder and late index entries); metadata in `outputs` order."""
+    return in_threads(lake, lambda output: write_hour(lake, output), outputs)
+
+
+def in_threads(lake: LakeResource, call: Callable[[Any], Any], items: Sequence) -> list:
+    """`call` of each item by `READERS` threads sharing the lake's client, results in
+    `items` order; an exception is raised once every call has ended."""
+    if len(items) < 2:
+        return [call(item) for item in items]
     lake.get_client()  # create the shared client before the threads race to
     with ThreadPoolExecutor(READERS) as pool:
-        return list(pool.map(lake.get_bytes, keys))
+        return list(pool.map(call, items))
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

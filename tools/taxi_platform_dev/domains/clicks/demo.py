@@ -5,8 +5,8 @@ objects are in the lake: the days the logs domain's demo step put there (the las
 landing and `api_logs`, the ones before as bronze written from the same simulator). When the
 lake holds no complete day (that step has not run), `prepare` writes one itself (the last
 complete UTC day) from the logs demo's simulator (its rate and rhythm), exactly as bronze
-lays it out. Silver runs per day; the marts take all days in one engine run (DuckDB by
-default, `TAXI_ENGINE`).
+lays it out. Silver takes all days in one run (each day replaced on its own), the marts
+all days in one engine run (DuckDB by default, `TAXI_ENGINE`).
 """
 
 import os
@@ -66,11 +66,11 @@ def prepare_days(days: int) -> None:
 
 
 def plan(days: int) -> DemoPlan:
-    def marts() -> list[tuple[str, str]]:
-        found = demo_days(days)
-        return [(found[0], found[-1])]  # the four marts of every day in one engine run
+    def every_day() -> list[tuple[str, str]]:
+        found = demo_days(days)  # consecutive: the latest complete days
+        return [(found[0], found[-1])]  # one run of all days (`BackfillPolicy.single_run`)
 
     return DemoPlan(
-        partitions={"click_events": lambda: demo_days(days), MART_NAMES[0]: marts},
+        partitions={"click_events": every_day, MART_NAMES[0]: every_day},
         prepare={"click_events": lambda: prepare_days(days)},
     )

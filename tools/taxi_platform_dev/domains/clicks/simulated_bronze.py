@@ -10,6 +10,7 @@ Records the codec rejects are left out, as bronze quarantines them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from taxi_platform.defs.logs.codec import (
 from taxi_platform_dev.domains.logs.simulator import LogApiSimulator
 
 HOUR = timedelta(hours=1)
+WRITERS = 8
 
 
 def hour_records(simulator: LogApiSimulator, hour: datetime) -> list[dict[str, Any]]:
@@ -38,12 +40,16 @@ def hour_records(simulator: LogApiSimulator, hour: datetime) -> list[dict[str, A
 def write_hours(
     s3_client: Any, bucket: str, simulator: LogApiSimulator, hours: Iterable[datetime]
 ) -> dict[datetime, int]:
-    """Write each hour's bronze object; records per hour."""
+    """Write each hour's bronze object; records per hour. The puts go to a few threads while
+    the next hour is simulated (a week is 168 objects, each put a round trip)."""
     written = {}
-    for hour in hours:
-        records = hour_records(simulator, hour)
-        s3_client.put_object(
-            Bucket=bucket, Key=hour_object_key(hour), Body=encode_hour_object(records)
-        )
-        written[hour] = len(records)
+    with ThreadPoolExecutor(WRITERS) as pool:
+        puts = []
+        for hour in hours:
+            records = hour_records(simulator, hour)
+            key, body = hour_object_key(hour), encode_hour_object(records)
+            puts.append(pool.submit(s3_client.put_object, Bucket=bucket, Key=key, Body=body))
+            written[hour] = len(records)
+        for put in puts:
+            put.result()
     return written
