@@ -253,18 +253,26 @@ def test_wrong_password_is_one_line_without_the_secret(stack_env):
     resource = PostgresResource(
         url=url.replace(secret, "hunter2-wrong"), url_variable="TAXI_GOLD_URL"
     )
-    with pytest.raises(ConfigError) as error:
-        resource.count_rows("mart_daily_traffic")
-    message = str(error.value)
-    assert "TAXI_GOLD_URL" in message and "password authentication failed" in message
-    assert "hunter2-wrong" not in message and secret not in message and "\n" not in message
+    load = pa.table({"event_date": pa.array([dt.date(2026, 11, 1)])})
+    for attempt in (  # psycopg's path, and the binary COPY's (ADBC)
+        lambda: resource.count_rows("mart_daily_traffic"),
+        lambda: resource.replace_table("mart_daily_traffic", load),
+    ):
+        with pytest.raises(ConfigError) as error:
+            attempt()
+        message = str(error.value)
+        assert "TAXI_GOLD_URL" in message and "password authentication failed" in message
+        assert "hunter2-wrong" not in message and secret not in message and "\n" not in message
 
 
 def test_unreachable_server_and_missing_variable():
+    down = PostgresResource(
+        url="postgresql://u:p@127.0.0.1:1/postgres", url_variable="TAXI_POSTGRES_URL"
+    )
     with pytest.raises(ConfigError, match=r"cannot connect .* TAXI_POSTGRES_URL"):
-        PostgresResource(
-            url="postgresql://u:p@127.0.0.1:1/postgres", url_variable="TAXI_POSTGRES_URL"
-        ).count_rows("x")
+        down.count_rows("x")
+    with pytest.raises(ConfigError, match=r"cannot connect .* TAXI_POSTGRES_URL"):
+        down.replace_table("x", pa.table({"n": [1]}))
     with pytest.raises(ConfigError, match="TAXI_GOLD_URL is not set"):
         PostgresResource(url=None, url_variable="TAXI_GOLD_URL").count_rows("x")
 
