@@ -9,8 +9,10 @@ API simulator and `click_events` materialized (reported, not compared), then
 - plain DuckDB: the marts' SQL files on a bare DuckDB connection reading the same Silver
   object from S3 (`bench_common.plain_duckdb`): the baseline;
 - plain DuckDB + load: the same, then its tables published to PostgreSQL the way the asset
-  publishes them (`marts.publish`: delete the day + ADBC binary COPY of the four tables in
-  one transaction): what a script doing the asset's job without Dagster and checks costs;
+  publishes them (`marts.publish`: delete the day + ADBC binary COPY of the five tables in
+  one transaction): what a script doing the asset's job without Dagster and checks costs.
+  The publish timed replaces the day's rows (published once before, untimed), as the
+  asset's run does after it;
 - asset, DuckDB: `dg.materialize` of the four marts with the code location's resources
   (engine `duckdb`): its engine time (from the metadata), its checks + load time (metadata
   `load_seconds`) and its wall time (Dagster, listing Silver, the blocking checks, delete +
@@ -124,10 +126,14 @@ def run_rate(rate: int, spark: bool, connect: str | None) -> list[str]:
     model = gold_marts_sql(
         [f"s3://{lake.bucket}/{silver_key(DAY)}"], DAY, DAY + timedelta(days=1), timezone()
     )
-    started = time.perf_counter()
     plain, tables = plain_duckdb(model)
+    # The day's rows in place first, untimed: the timed publish then replaces them, as the
+    # asset's run right after replaces it (a replacement deletes and re-inserts the same keys,
+    # about twice an insert into an empty day for mart_session_analysis's primary key).
     publish(gold_db, tables, DAY, DAY + timedelta(days=1))
-    plain_load = time.perf_counter() - started
+    started = time.perf_counter()
+    publish(gold_db, tables, DAY, DAY + timedelta(days=1))
+    plain_load = plain + time.perf_counter() - started
     computed = {name: tables[name].to_pandas() for name in MART_NAMES}
     wall, metadata = run_marts(resources, "duckdb", instance)
     same = same_rows(gold_db, computed)

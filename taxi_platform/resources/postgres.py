@@ -24,12 +24,14 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from psycopg import sql
 from psycopg.rows import dict_row
-from pydantic import PrivateAttr
 
+from taxi_platform.resources.adbc_postgres import BinarySession, binary_transaction
 from taxi_platform.resources.arrow_copy import binary_schema
 from taxi_platform.settings import ConfigError, require
 
 _PASSWORD_IN_URI = re.compile(r"(://[^:/@]+:)[^@]*@")
+# (URI, DDL file) → the time zone applied with it by this process (see PostgresResource).
+_SCHEMAS_APPLIED: dict[tuple[str, str], str | None] = {}
 
 
 def redact(text: str) -> str:
@@ -106,7 +108,9 @@ class PostgresResource(dg.ConfigurableResource):
     `url_variable` names the environment variable the URI comes from, so a missing or
     wrong setting is reported by that name, with the password redacted.
     `schema_sql` is this database's DDL file (idempotent `CREATE … IF NOT EXISTS`), applied
-    once per process before first use so a fresh database works without a manual step.
+    once per process before first use so a fresh database works without a manual step (once
+    per process, not per resource instance: Dagster builds a new instance for every run and
+    step, and each would otherwise repeat the DDL on its first connection).
     `time_zone`, when set, becomes the database's default `TimeZone` with the schema
     (`ALTER DATABASE … SET`, which its owner, the writer role, may do): sessions that choose
     none, such as Grafana's as bi_reader, then truncate and extract dates and hours of
@@ -120,8 +124,6 @@ class PostgresResource(dg.ConfigurableResource):
     connect_timeout: int = 10
     application_name: str = "taxi_platform"
     time_zone: str | None = None
-
-    _schema_applied: bool = PrivateAttr(default=False)
 
     def _connect_raw(self) -> psycopg.Connection:
         url = require(self.url, self.url_variable)
@@ -143,51 +145,58 @@ class PostgresResource(dg.ConfigurableResource):
         )
 
     @contextlib.contextmanager
-    def _binary_transaction(self) -> Iterator[Any]:
+    def _binary_transaction(self) -> Iterator[BinarySession]:
         """An ADBC connection (for binary COPY) inside one transaction: commit on success,
         roll back on error. Server errors are raised as psycopg's class for their SQLSTATE,
         as on every other path (`psycopg.errors.UniqueViolation`, …)."""
-        import adbc_driver_postgresql.dbapi as adbc  # only runs that load tables need it
+        import adbc_driver_manager  # only runs that load tables need it
 
         url = require(self.url, self.url_variable)
         conninfo = psycopg.conninfo.make_conninfo(
             url, connect_timeout=self.connect_timeout, application_name=self.application_name
         )
+        connected = False
         try:
-            conn = adbc.connect(conninfo)
-        except adbc.Error as exc:
-            raise self._unreachable(url, str(exc).removeprefix("IO: ")) from None
-        try:
-            with conn.cursor() as cursor:
-                yield cursor
-            conn.commit()
-        except adbc.Error as exc:
-            conn.rollback()
+            with binary_transaction(conninfo) as session:
+                connected = True
+                yield session
+        except adbc_driver_manager.Error as exc:
+            if not connected:
+                raise self._unreachable(url, str(exc).removeprefix("IO: ")) from None
             message = str(exc).strip()
             raise psycopg.errors.lookup(exc.sqlstate or "XX000")(message) from exc
-        except BaseException:
-            conn.rollback()
-            raise
-        finally:
-            conn.close()
+
+    def _schema_key(self) -> tuple[str, str] | None:
+        if not self.schema_sql:
+            return None
+        return require(self.url, self.url_variable), self.schema_sql
+
+    def _schema_pending(self) -> bool:
+        key = self._schema_key()
+        return key is not None and _SCHEMAS_APPLIED.get(key, ...) != self.time_zone
+
+    def _apply_schema(self, conn: psycopg.Connection) -> None:
+        """The DDL file, and the time zone, on this process's first connection (again when
+        this process's time zone for the database changes)."""
+        conn.execute(Path(self.schema_sql).read_text())
+        # Only when it differs: runs start in parallel, and concurrent ALTERs of the
+        # same setting can fail ("tuple concurrently updated").
+        if self.time_zone and conn.info.parameter_status("TimeZone") != self.time_zone:
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} SET TimeZone TO {}").format(
+                    sql.Identifier(conn.info.dbname), sql.Literal(self.time_zone)
+                )
+            )
+        conn.commit()
+        _SCHEMAS_APPLIED[self._schema_key()] = self.time_zone
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:
         """A connection inside one transaction: commit on success, roll back on error."""
         conn = self._connect_raw()
         try:
-            if self.schema_sql and not self._schema_applied:
-                conn.execute(Path(self.schema_sql).read_text())
-                # Only when it differs: runs start in parallel, and concurrent ALTERs of the
-                # same setting can fail ("tuple concurrently updated").
-                if self.time_zone and conn.info.parameter_status("TimeZone") != self.time_zone:
-                    conn.execute(
-                        sql.SQL("ALTER DATABASE {} SET TimeZone TO {}").format(
-                            sql.Identifier(conn.info.dbname), sql.Literal(self.time_zone)
-                        )
-                    )
-                conn.commit()
-                self._schema_applied = True
+            if self._schema_pending():
+                self._apply_schema(conn)
             with conn.transaction():
                 yield conn
         finally:
@@ -226,10 +235,20 @@ class PostgresResource(dg.ConfigurableResource):
     def fetch_frame(
         self, query: str | sql.Composable, params: Sequence | Mapping | None = None
     ) -> pd.DataFrame:
+        return self.fetch_frames({"": (query, params)})[""]
+
+    def fetch_frames(
+        self, queries: Mapping[str, tuple[str | sql.Composable, Sequence | Mapping | None]]
+    ) -> dict[str, pd.DataFrame]:
+        """Each named (query, params)'s rows as a frame, all over one connection and
+        transaction: checks that read several tables pay for one connection, not one each."""
+        frames = {}
         with self.transaction() as conn, conn.cursor() as cur:
-            cur.execute(query, params)
-            names = [d.name for d in cur.description or []]
-            return pd.DataFrame(cur.fetchall(), columns=names)
+            for name, (query, params) in queries.items():
+                cur.execute(query, params)
+                names = [d.name for d in cur.description or []]
+                frames[name] = pd.DataFrame(cur.fetchall(), columns=names)
+        return frames
 
     @staticmethod
     def copy_rows(
@@ -278,23 +297,25 @@ class PostgresResource(dg.ConfigurableResource):
         allow it, else by `copy_arrow`.
         """
         tables = {table: _arrow(data) for table, (_, data) in replacements.items()}
-        with self.transaction() as conn:
-            schemas = {t: binary_schema(d, column_types(conn, t)) for t, d in tables.items()}
-        if all(schema is not None for schema in schemas.values()):
-            with self._binary_transaction() as cursor:
+        if self._schema_pending():  # the binary path opens no psycopg connection of its own
+            with self.transaction():
+                pass
+        with self._binary_transaction() as session:
+            schemas = {
+                t: binary_schema(d, binary_column_types(session, t)) for t, d in tables.items()
+            }
+            if all(schema is not None for schema in schemas.values()):
                 replaced = {}
                 for table, (scope, _) in replacements.items():
                     query, _ = _where(
                         sql.SQL("DELETE FROM {}").format(table_identifier(table)), scope, True
                     )
-                    cursor.execute(query.as_string())
-                    deleted = cursor.rowcount
+                    deleted = session.execute(query.as_string())
                     *schema_name, name = table.split(".", 1)  # as `table_identifier` reads it
-                    cursor.adbc_ingest(
+                    session.ingest(
                         name,
+                        schema_name[0] if schema_name else None,
                         tables[table].select(schemas[table].names).cast(schemas[table]),
-                        mode="append",
-                        db_schema_name=schema_name[0] if schema_name else None,
                     )
                     replaced[table] = Replaced(deleted=deleted, inserted=tables[table].num_rows)
                 return replaced
@@ -350,14 +371,24 @@ def _where(
     return sql.SQL("{} WHERE {}").format(query, where), [] if literal else params
 
 
+_COLUMN_TYPES = sql.SQL(
+    "SELECT a.attname::text, t.typname::text FROM pg_attribute a"
+    " JOIN pg_type t ON t.oid = a.atttypid"
+    " WHERE a.attrelid = {}::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+)
+
+
 def column_types(conn: psycopg.Connection, table: str) -> dict[str, str]:
     """Each column of `table` and its type's name (`int4`, `_int4` for `int[]`, …)."""
-    rows = conn.execute(
-        "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
-        " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
-        [table_identifier(table).as_string()],
-    )
-    return dict(rows.fetchall())
+    query = _COLUMN_TYPES.format(sql.Placeholder())
+    return dict(conn.execute(query, [table_identifier(table).as_string()]).fetchall())
+
+
+def binary_column_types(session: BinarySession, table: str) -> dict[str, str]:
+    """`column_types` on the load's own ADBC connection (no second connection per load)."""
+    query = _COLUMN_TYPES.format(sql.Literal(table_identifier(table).as_string()))
+    found = session.query(query.as_string()).to_pydict()
+    return dict(zip(found["attname"], found["typname"], strict=True))
 
 
 def delete_rows(conn: psycopg.Connection, table: str, scope: Scope) -> int:

@@ -77,6 +77,39 @@ def test_replace_partition_is_idempotent_and_scoped(postgres_db: PostgresResourc
     assert [(r["day"].day, r["zone"]) for r in got] == [(3, 5), (3, 6), (4, 1)]
 
 
+def test_schema_file_runs_once_per_process(postgres_db: PostgresResource, scratch, tmp_path):
+    """Dagster builds a new resource instance for every run and step; the DDL file still runs
+    once in the process (here a file whose every run leaves a row behind)."""
+    ddl = tmp_path / "schema.sql"
+    ddl.write_text("INSERT INTO \"scratch table\" (day, zone) VALUES ('2026-11-09', 1)")
+    for _ in range(3):
+        run_resource = PostgresResource(
+            url=postgres_db.url, url_variable=postgres_db.url_variable, schema_sql=str(ddl)
+        )
+        run_resource.replace_partition(
+            "scratch table",
+            {"day": dt.date(2026, 11, 10)},
+            pa.table({"day": [dt.date(2026, 11, 10)], "zone": [7]}),
+        )
+    got = postgres_db.fetch_all('SELECT day, zone FROM "scratch table" ORDER BY day')
+    assert [(r["day"].day, r["zone"]) for r in got] == [(9, 1), (10, 7)]
+
+
+def test_loads_leave_no_server_connection_open(postgres_db: PostgresResource, scratch):
+    """Binary COPY keeps ADBC's driver database (the server's type catalogue) for the
+    process, never a connection: after two loads no session of this resource remains."""
+    for zone in (1, 2):
+        load = pa.table({"day": [dt.date(2026, 11, 11)], "zone": [zone]})
+        postgres_db.replace_table("scratch table", load)
+    [row] = postgres_db.fetch_all(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE usename = current_user"
+        " AND application_name = %s AND pid <> pg_backend_pid()",
+        [postgres_db.application_name],
+    )
+    assert row["n"] == 0
+    assert postgres_db.fetch_all('SELECT zone FROM "scratch table"') == [{"zone": 2}]
+
+
 def test_failed_replace_leaves_the_old_rows(postgres_db: PostgresResource, scratch):
     good = pa.table({"day": [dt.date(2026, 11, 5)], "zone": [1], "ids": [[1]], "note": ["old"]})
     postgres_db.replace_partition("scratch table", {"day": dt.date(2026, 11, 5)}, good)
@@ -253,18 +286,26 @@ def test_wrong_password_is_one_line_without_the_secret(stack_env):
     resource = PostgresResource(
         url=url.replace(secret, "hunter2-wrong"), url_variable="TAXI_GOLD_URL"
     )
-    with pytest.raises(ConfigError) as error:
-        resource.count_rows("mart_daily_traffic")
-    message = str(error.value)
-    assert "TAXI_GOLD_URL" in message and "password authentication failed" in message
-    assert "hunter2-wrong" not in message and secret not in message and "\n" not in message
+    load = pa.table({"event_date": pa.array([dt.date(2026, 11, 1)])})
+    for attempt in (  # psycopg's path, and the binary COPY's (ADBC)
+        lambda: resource.count_rows("mart_daily_traffic"),
+        lambda: resource.replace_table("mart_daily_traffic", load),
+    ):
+        with pytest.raises(ConfigError) as error:
+            attempt()
+        message = str(error.value)
+        assert "TAXI_GOLD_URL" in message and "password authentication failed" in message
+        assert "hunter2-wrong" not in message and secret not in message and "\n" not in message
 
 
 def test_unreachable_server_and_missing_variable():
+    down = PostgresResource(
+        url="postgresql://u:p@127.0.0.1:1/postgres", url_variable="TAXI_POSTGRES_URL"
+    )
     with pytest.raises(ConfigError, match=r"cannot connect .* TAXI_POSTGRES_URL"):
-        PostgresResource(
-            url="postgresql://u:p@127.0.0.1:1/postgres", url_variable="TAXI_POSTGRES_URL"
-        ).count_rows("x")
+        down.count_rows("x")
+    with pytest.raises(ConfigError, match=r"cannot connect .* TAXI_POSTGRES_URL"):
+        down.replace_table("x", pa.table({"n": [1]}))
     with pytest.raises(ConfigError, match="TAXI_GOLD_URL is not set"):
         PostgresResource(url=None, url_variable="TAXI_GOLD_URL").count_rows("x")
 
