@@ -25,9 +25,11 @@ DYNAMODB_KEYS = {
 
 
 def start_moto(home: Path, port: int) -> int:
-    """Start `moto_server` in its own session (so Ctrl+C in a shell does not reach it)."""
+    """Start moto's server (`moto_server.py`: one request at a time, so DynamoDB updates are
+    atomic as on AWS) in its own session (so Ctrl+C in a shell does not reach it)."""
     log = home / "moto.log"
-    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    server = "taxi_platform_dev.local.moto_server"
+    command = [sys.executable, "-m", server, "-H", "127.0.0.1", "-p", str(port)]
     process = spawn(command, log, os.environ)
     wait_for_port(port, 30, "moto server", log)
     return process.pid
