@@ -64,6 +64,8 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from itertools import compress
 from operator import itemgetter
 from typing import Any
 
@@ -213,9 +215,7 @@ def encode_hour_object(compressed_records: Iterable[Mapping[str, Any]]) -> bytes
 
 def encode_hour_object_sized(compressed_records: Iterable[Mapping[str, Any]]) -> tuple[bytes, int]:
     """`encode_hour_object` and the size of the JSON lines before gzip (for metadata)."""
-    lines = sorted(fast_json.canonical_lines(compressed_records))
-    lines.append(b"")  # each line ends in a newline, without a copy of the text to add one
-    text = b"\n".join(lines)
+    text = fast_json.sorted_lines_text(compressed_records)
     return gzip.compress(text, compresslevel=GZIP_LEVEL, mtime=0), len(text)
 
 
@@ -426,50 +426,55 @@ _AREA_VIEW_TEXT_FIELDS = (*_VIEW_TEXT_FIELDS, "clinical_area")
 def _convert(
     form: _Form, records: Sequence[object], *, in_place: bool = False
 ) -> tuple[list[dict[str, Any]], list[Rejected]]:
-    """Check per record what needs Python (types, kinds), per batch what needs characters."""
+    """Check per record what needs Python (types, kinds), per batch what needs characters.
+
+    The usual batch has no bad record, so that case takes no per-record step beyond the
+    checks and the three stores of the conversion.
+    """
+    problems = list(map(partial(_shape_problem, form), records))
     rejected: list[Rejected] = []
-    positions: list[int] = []
-    shaped: list[dict[str, Any]] = []
-    for index, record in enumerate(records):
-        problem = _shape_problem(form, record)
-        if problem is None:
-            positions.append(index)
-            shaped.append(record)  # type: ignore[arg-type]  # _shape_problem: a dict
-        else:
-            rejected.append(Rejected(index, _storable(record), problem))
+    positions: Sequence[int] = range(len(records))
+    shaped: list[dict[str, Any]] = list(records)  # type: ignore[arg-type]  # checked below
+    if any(problems):
+        rejected = [
+            Rejected(index, _storable(records[index]), problem)
+            for index, problem in enumerate(problems)
+            if problem is not None
+        ]
+        positions = [index for index, problem in enumerate(problems) if problem is None]
+        shaped = [shaped[index] for index in positions]
     user_ok, user_ids = _apply(form.to_other_user_id, shaped, "user_id", form.user_id_width)
     date_ok, in_dates = _apply(form.to_other_in_date, shaped, "inDate", form.in_date_width)
-    methods = map(form.to_other_method.__getitem__, map(itemgetter("method"), shaped))
-    converted = []
-    for record, u_ok, d_ok, user_id, method, in_date in zip(
-        shaped if in_place else map(dict.copy, shaped),
-        user_ok,
-        date_ok,
-        user_ids,
-        methods,
-        in_dates,
-        strict=True,
-    ):
-        if u_ok and d_ok:
-            record["user_id"], record["method"], record["inDate"] = user_id, method, in_date
-            converted.append(record)
-    if len(converted) < len(shaped):
-        for index, record, u_ok, d_ok in zip(positions, shaped, user_ok, date_ok, strict=True):
-            if not (u_ok and d_ok):
+    methods = list(map(form.to_other_method.__getitem__, map(itemgetter("method"), shaped)))
+    converted = shaped if in_place else list(map(dict.copy, shaped))
+    ok = user_ok & date_ok
+    if not ok.all():
+        keep = ok.tolist()
+        for index, record, u_ok, kept in zip(
+            positions, shaped, user_ok.tolist(), keep, strict=True
+        ):
+            if not kept:
                 field, rule = (
                     ("inDate", form.in_date_rule) if u_ok else ("user_id", form.user_id_rule)
                 )
                 error = InvalidRecord(field, f"field {field!r} must be {rule}")
                 rejected.append(Rejected(index, record, error))
         rejected.sort(key=lambda r: r.index)
+        converted, user_ids, methods, in_dates = (
+            list(compress(column, keep)) for column in (converted, user_ids, methods, in_dates)
+        )
+    for record, user_id, method, in_date in zip(
+        converted, user_ids, methods, in_dates, strict=True
+    ):
+        record["user_id"], record["method"], record["inDate"] = user_id, method, in_date
     return converted, rejected
 
 
 def _apply(
     converter: _Converter, records: list[dict[str, Any]], field: str, width: int
-) -> tuple[list[bool], list[str]]:
+) -> tuple[np.ndarray, list[str]]:
     ok, matrix = converter(_matrix(list(map(itemgetter(field), records)), width))
-    return ok.tolist(), _rows(matrix)
+    return ok, _rows(matrix)
 
 
 def _shape_problem(form: _Form, record: object) -> InvalidRecord | None:
