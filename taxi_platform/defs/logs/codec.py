@@ -61,11 +61,12 @@ import json
 import math
 import re
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from itertools import compress
+from itertools import compress, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -431,11 +432,15 @@ def _convert(
     The usual batch has no bad record, so that case takes no per-record step beyond the
     checks and the three stores of the conversion.
     """
-    problems = list(map(partial(_shape_problem, form), records))
     rejected: list[Rejected] = []
     positions: Sequence[int] = range(len(records))
     shaped: list[dict[str, Any]] = list(records)  # type: ignore[arg-type]  # checked below
-    if any(problems):
+    usual = list(map(partial(_usual, form), records))
+    if not all(usual):
+        problems = [
+            None if is_usual else _shape_problem(form, record)
+            for record, is_usual in zip(records, usual, strict=True)
+        ]
         rejected = [
             Rejected(index, _storable(records[index]), problem)
             for index, problem in enumerate(problems)
@@ -463,10 +468,9 @@ def _convert(
         converted, user_ids, methods, in_dates = (
             list(compress(column, keep)) for column in (converted, user_ids, methods, in_dates)
         )
-    for record, user_id, method, in_date in zip(
-        converted, user_ids, methods, in_dates, strict=True
-    ):
-        record["user_id"], record["method"], record["inDate"] = user_id, method, in_date
+    for field, values in (("user_id", user_ids), ("method", methods), ("inDate", in_dates)):
+        # record[field] = value for each pair, looped in C: this runs for every record
+        deque(map(dict.__setitem__, converted, repeat(field), values), maxlen=0)
     return converted, rejected
 
 
@@ -478,13 +482,10 @@ def _apply(
 
 
 def _shape_problem(form: _Form, record: object) -> InvalidRecord | None:
+    """The first problem of a record (module docstring) that needs Python to find, None if it
+    has none: the full checks, for records `_usual` does not vouch for."""
     if type(record) is not dict:
         return InvalidRecord(None, f"record is a JSON {_json_type(record)}, expected an object")
-    return None if _usual(form, record) else _dict_problem(form, record)
-
-
-def _dict_problem(form: _Form, record: dict[str, Any]) -> InvalidRecord | None:
-    """The first problem of a record (module docstring), None if it has none: the full checks."""
     for field, width, rule in (
         ("user_id", form.user_id_width, form.user_id_rule),
         ("inDate", form.in_date_width, form.in_date_rule),
@@ -542,16 +543,19 @@ _AREA_VIEW_TEXTS = itemgetter(*_AREA_VIEW_TEXT_FIELDS)
 _VIEW_TEXTS = itemgetter(*_VIEW_TEXT_FIELDS)
 
 
-def _usual(form: _Form, record: dict[str, Any]) -> bool:
-    """Whether `record` is surely fine for `_dict_problem`, found quickly for the usual ones:
-    one of the usual key sets (so no extra fields), coded fields of the right type and width,
-    and text fields that are strings, non-empty, ASCII (so valid Unicode) without NUL, and
-    within `MAX_TEXT_CHARS` together (so each is, and all are within `MAX_RECORD_CHARS`).
+def _usual(form: _Form, record: object) -> bool:
+    """Whether `record` is surely fine for `_shape_problem`, found quickly for the usual ones:
+    a dict with one of the usual key sets (so no extra fields), coded fields of the right type
+    and width, and text fields that are strings, non-empty, ASCII (so valid Unicode) without
+    NUL, and within `MAX_TEXT_CHARS` together (so each is, and all are within
+    `MAX_RECORD_CHARS`).
     False only means "check in full": the full checks then give the verdict and message.
 
     Why: this runs for every record of every batch, and the full checks cost half as much
     again.
     """
+    if type(record) is not dict:
+        return False
     keys = record.keys()
     if keys == _SEARCH_KEYS:
         texts = _SEARCH_TEXTS(record)
