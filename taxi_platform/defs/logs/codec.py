@@ -61,12 +61,11 @@ import json
 import math
 import re
 import zlib
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from itertools import compress, repeat
+from itertools import compress
 from operator import itemgetter
 from typing import Any
 
@@ -468,9 +467,11 @@ def _convert(
         converted, user_ids, methods, in_dates = (
             list(compress(column, keep)) for column in (converted, user_ids, methods, in_dates)
         )
-    for field, values in (("user_id", user_ids), ("method", methods), ("inDate", in_dates)):
-        # record[field] = value for each pair, looped in C: this runs for every record
-        deque(map(dict.__setitem__, converted, repeat(field), values), maxlen=0)
+    # one pass (not one per field): each record is visited once, while it is in the cache
+    for record, user_id, method, in_date in zip(
+        converted, user_ids, methods, in_dates, strict=True
+    ):
+        record["user_id"], record["method"], record["inDate"] = user_id, method, in_date
     return converted, rejected
 
 

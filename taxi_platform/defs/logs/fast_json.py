@@ -15,6 +15,8 @@ result is provably the standard library's, and the standard library handles the 
   `repr` gives ``1e-05`` and ``1e-07``) and integers beyond 64 bits (refused). A line that
   could be any of these is written again by the standard library; the test
   `test_canonical_lines_are_the_standard_librarys` checks the equality on random records.
+  A bronze object's text (`sorted_lines_text`) is one orjson array cut into lines, with the
+  same rewrites (`test_sorted_lines_text_is_the_standard_librarys`).
 """
 
 from __future__ import annotations
@@ -32,21 +34,20 @@ _SORT_KEYS = orjson.OPT_SORT_KEYS
 # Numbers orjson would read as floats although `json` reads exact integers (beyond 64 bits):
 # 20 digits, or "-" and 19, right after a structural character or whitespace. Found in a
 # "shape" of the document, one byte per byte (digits "0", JSON's structural characters and
-# whitespace "s", "-", "." and "e" as they are, anything else "x"), by plain substring
-# searches: a regular expression that starts with a character class is slow over megabytes.
+# whitespace "s", "-" as it is, anything else "x"), by a plain substring search for 19 digits
+# (a regular expression that starts with a character class is slow over megabytes), then a
+# look at where each run found starts: hex ids hold such runs in strings a few times a batch.
 _SHAPE = bytes(
     ord("0")
     if chr(c).isdigit() and c < 128
     else ord("s")
     if c in b"[]{},: \t\r\n"
     else c
-    if c in b"-.e"
+    if c == ord("-")
     else ord("x")
     for c in range(256)
 )
-_WIDE_INTEGERS = (b"s" + b"0" * 20, b"s-" + b"0" * 19)
-# Inside a string ("id: 123…") they only make that payload be parsed twice.
-_BARE_WIDE_INTEGERS = tuple(needle[1:] for needle in _WIDE_INTEGERS)  # a document that is one
+_DIGIT_RUN = b"0" * 19
 # Floats orjson writes differently: "1e-7" / "1.5e-7" (one exponent digit; in orjson's compact
 # output a number ends at ",", "]" or "}") and "0.00001". Searched in the text itself: both
 # start with a fixed string, which the regular expression engine finds quickly. Inside a
@@ -55,14 +56,25 @@ _SHORT_EXPONENT = re.compile(rb"e-\d[,\]}]")
 _SMALL_DECIMAL = b"0.0000"
 
 
-def _has(shape: bytes, needles: tuple[bytes, ...]) -> bool:
-    return any(needle in shape for needle in needles)
+def _wide_integer(shape: bytes) -> bool:
+    """Whether a document's shape holds a number orjson would read as a float (see `_SHAPE`).
+    Inside a string ("id: 123…") such a number only makes its payload be parsed twice."""
+    at = shape.find(_DIGIT_RUN)
+    while at >= 0:  # `at` starts a run of digits (the search resumes past the last one found)
+        before = shape[at - 1 : at] if at else b"s"
+        if before == b"s" and shape[at + len(_DIGIT_RUN) : at + len(_DIGIT_RUN) + 1] == b"0":
+            return True  # 20 digits or more
+        if before == b"-" and (at == 1 or shape[at - 2 : at - 1] == b"s"):
+            return True  # "-" and 19 digits or more
+        at = shape.find(_DIGIT_RUN, at + len(_DIGIT_RUN))
+        while at > 0 and shape[at - 1 : at] == b"0":  # the same run, further on
+            at = shape.find(_DIGIT_RUN, at + len(_DIGIT_RUN))
+    return False
 
 
 def loads(document: bytes) -> Any:
     """`json.loads(document)`, exactly: the same values, and the same errors."""
-    shape = document.translate(_SHAPE)
-    if not _has(shape, _WIDE_INTEGERS) and not shape.startswith(_BARE_WIDE_INTEGERS):
+    if not _wide_integer(document.translate(_SHAPE)):
         try:
             return orjson.loads(document)
         except orjson.JSONDecodeError:
