@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taxi_platform.defs.logs.fast_json import canonical_lines, loads
+from taxi_platform.defs.logs.fast_json import canonical_lines, loads, sorted_lines_text
 
 MANY = settings(max_examples=300, deadline=None)
 # Every JSON value, with what orjson and the standard library write or read differently:
@@ -22,6 +22,7 @@ scalars = (
     | st.floats(min_value=-1e-3, max_value=1e-3, allow_nan=False)
     | st.text()
     | st.text('\x7f\x1fa\u00e9\u4e2d\U0001f600\\"', max_size=4)
+    | st.sampled_from([",{", "},{", '",{"'])  # what sorted_lines_text cuts the array at
 )
 values = st.recursive(
     scalars,
@@ -38,6 +39,13 @@ def stdlib_line(record: dict) -> bytes:
 @given(st.lists(objects, max_size=8))
 def test_canonical_lines_are_the_standard_librarys(records: list[dict]) -> None:
     assert canonical_lines(records) == [stdlib_line(record) for record in records]
+
+
+@MANY
+@given(st.lists(objects, max_size=8))
+def test_sorted_lines_text_is_the_standard_librarys(records: list[dict]) -> None:
+    expected = b"".join(line + b"\n" for line in sorted(map(stdlib_line, records)))
+    assert sorted_lines_text(records) == expected
 
 
 @MANY
@@ -68,3 +76,7 @@ def test_numbers_orjson_alone_would_change() -> None:
         assert repr(loads(document)) == repr(json.loads(document))
     records = [{"f": 1e-05}, {"f": [1.5e-07, -0.00001]}, {"i": 2**64}, {"t": "\x7f\u00e9"}]
     assert canonical_lines(records) == [stdlib_line(record) for record in records]
+    for some in (records, [record for record in records if "i" not in record]):
+        assert sorted_lines_text(some) == b"".join(
+            line + b"\n" for line in sorted(map(stdlib_line, some))
+        )

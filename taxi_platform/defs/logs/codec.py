@@ -64,6 +64,8 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from itertools import compress
 from operator import itemgetter
 from typing import Any
 
@@ -159,7 +161,7 @@ def compress_records(
     `in_place=True` turns the valid records themselves into their compressed form instead of
     copies (rejected records stay as they were): for a caller that owns the records and
     needs only the result, such as a batch fresh from `decrypt_batch`; a copy per record is
-    a sixth of the conversion's time.
+    about a fifth of the conversion's time.
     """
     return _convert(_RAW, records, in_place=in_place)
 
@@ -213,9 +215,7 @@ def encode_hour_object(compressed_records: Iterable[Mapping[str, Any]]) -> bytes
 
 def encode_hour_object_sized(compressed_records: Iterable[Mapping[str, Any]]) -> tuple[bytes, int]:
     """`encode_hour_object` and the size of the JSON lines before gzip (for metadata)."""
-    lines = sorted(fast_json.canonical_lines(compressed_records))
-    lines.append(b"")  # each line ends in a newline, without a copy of the text to add one
-    text = b"\n".join(lines)
+    text = fast_json.sorted_lines_text(compressed_records)
     return gzip.compress(text, compresslevel=GZIP_LEVEL, mtime=0), len(text)
 
 
@@ -426,60 +426,67 @@ _AREA_VIEW_TEXT_FIELDS = (*_VIEW_TEXT_FIELDS, "clinical_area")
 def _convert(
     form: _Form, records: Sequence[object], *, in_place: bool = False
 ) -> tuple[list[dict[str, Any]], list[Rejected]]:
-    """Check per record what needs Python (types, kinds), per batch what needs characters."""
+    """Check per record what needs Python (types, kinds), per batch what needs characters.
+
+    The usual batch has no bad record, so that case takes no per-record step beyond the
+    checks and the three stores of the conversion.
+    """
     rejected: list[Rejected] = []
-    positions: list[int] = []
-    shaped: list[dict[str, Any]] = []
-    for index, record in enumerate(records):
-        problem = _shape_problem(form, record)
-        if problem is None:
-            positions.append(index)
-            shaped.append(record)  # type: ignore[arg-type]  # _shape_problem: a dict
-        else:
-            rejected.append(Rejected(index, _storable(record), problem))
+    positions: Sequence[int] = range(len(records))
+    shaped: list[dict[str, Any]] = list(records)  # type: ignore[arg-type]  # checked below
+    usual = list(map(partial(_usual, form), records))
+    if not all(usual):
+        problems = [
+            None if is_usual else _shape_problem(form, record)
+            for record, is_usual in zip(records, usual, strict=True)
+        ]
+        rejected = [
+            Rejected(index, _storable(records[index]), problem)
+            for index, problem in enumerate(problems)
+            if problem is not None
+        ]
+        positions = [index for index, problem in enumerate(problems) if problem is None]
+        shaped = [shaped[index] for index in positions]
     user_ok, user_ids = _apply(form.to_other_user_id, shaped, "user_id", form.user_id_width)
     date_ok, in_dates = _apply(form.to_other_in_date, shaped, "inDate", form.in_date_width)
-    methods = map(form.to_other_method.__getitem__, map(itemgetter("method"), shaped))
-    converted = []
-    for record, u_ok, d_ok, user_id, method, in_date in zip(
-        shaped if in_place else map(dict.copy, shaped),
-        user_ok,
-        date_ok,
-        user_ids,
-        methods,
-        in_dates,
-        strict=True,
-    ):
-        if u_ok and d_ok:
-            record["user_id"], record["method"], record["inDate"] = user_id, method, in_date
-            converted.append(record)
-    if len(converted) < len(shaped):
-        for index, record, u_ok, d_ok in zip(positions, shaped, user_ok, date_ok, strict=True):
-            if not (u_ok and d_ok):
+    methods = list(map(form.to_other_method.__getitem__, map(itemgetter("method"), shaped)))
+    converted = shaped if in_place else list(map(dict.copy, shaped))
+    ok = user_ok & date_ok
+    if not ok.all():
+        keep = ok.tolist()
+        for index, record, u_ok, kept in zip(
+            positions, shaped, user_ok.tolist(), keep, strict=True
+        ):
+            if not kept:
                 field, rule = (
                     ("inDate", form.in_date_rule) if u_ok else ("user_id", form.user_id_rule)
                 )
                 error = InvalidRecord(field, f"field {field!r} must be {rule}")
                 rejected.append(Rejected(index, record, error))
         rejected.sort(key=lambda r: r.index)
+        converted, user_ids, methods, in_dates = (
+            list(compress(column, keep)) for column in (converted, user_ids, methods, in_dates)
+        )
+    # one pass (not one per field): each record is visited once, while it is in the cache
+    for record, user_id, method, in_date in zip(
+        converted, user_ids, methods, in_dates, strict=True
+    ):
+        record["user_id"], record["method"], record["inDate"] = user_id, method, in_date
     return converted, rejected
 
 
 def _apply(
     converter: _Converter, records: list[dict[str, Any]], field: str, width: int
-) -> tuple[list[bool], list[str]]:
+) -> tuple[np.ndarray, list[str]]:
     ok, matrix = converter(_matrix(list(map(itemgetter(field), records)), width))
-    return ok.tolist(), _rows(matrix)
+    return ok, _rows(matrix)
 
 
 def _shape_problem(form: _Form, record: object) -> InvalidRecord | None:
+    """The first problem of a record (module docstring) that needs Python to find, None if it
+    has none: the full checks, for records `_usual` does not vouch for."""
     if type(record) is not dict:
         return InvalidRecord(None, f"record is a JSON {_json_type(record)}, expected an object")
-    return None if _usual(form, record) else _dict_problem(form, record)
-
-
-def _dict_problem(form: _Form, record: dict[str, Any]) -> InvalidRecord | None:
-    """The first problem of a record (module docstring), None if it has none: the full checks."""
     for field, width, rule in (
         ("user_id", form.user_id_width, form.user_id_rule),
         ("inDate", form.in_date_width, form.in_date_rule),
@@ -537,16 +544,18 @@ _AREA_VIEW_TEXTS = itemgetter(*_AREA_VIEW_TEXT_FIELDS)
 _VIEW_TEXTS = itemgetter(*_VIEW_TEXT_FIELDS)
 
 
-def _usual(form: _Form, record: dict[str, Any]) -> bool:
-    """Whether `record` is surely fine for `_dict_problem`, found quickly for the usual ones:
-    one of the usual key sets (so no extra fields), coded fields of the right type and width,
-    and text fields that are strings, non-empty, ASCII (so valid Unicode) without NUL, and
-    within `MAX_TEXT_CHARS` together (so each is, and all are within `MAX_RECORD_CHARS`).
-    False only means "check in full": the full checks then give the verdict and message.
+def _usual(form: _Form, record: object) -> bool:
+    """Whether `record` is surely fine for `_shape_problem`, found quickly for the usual ones:
+    a dict with one of the usual key sets (so no extra fields), coded fields of the right type
+    and width, and text fields that are strings, non-empty, ASCII (so valid Unicode) without
+    NUL, and within `MAX_TEXT_CHARS` together (so each is, and all are within
+    `MAX_RECORD_CHARS`). False only means "check in full": `_shape_problem` then gives the
+    verdict and its message, so verdicts do not depend on this shortcut.
 
-    Why: this runs for every record of every batch, and the full checks cost half as much
-    again.
+    Why: this runs for every record of every batch, and the full checks cost ~40 % more.
     """
+    if type(record) is not dict:
+        return False
     keys = record.keys()
     if keys == _SEARCH_KEYS:
         texts = _SEARCH_TEXTS(record)

@@ -15,6 +15,8 @@ result is provably the standard library's, and the standard library handles the 
   `repr` gives ``1e-05`` and ``1e-07``) and integers beyond 64 bits (refused). A line that
   could be any of these is written again by the standard library; the test
   `test_canonical_lines_are_the_standard_librarys` checks the equality on random records.
+  A bronze object's text (`sorted_lines_text`) is one orjson array cut into lines, with the
+  same rewrites (`test_sorted_lines_text_is_the_standard_librarys`).
 """
 
 from __future__ import annotations
@@ -32,21 +34,20 @@ _SORT_KEYS = orjson.OPT_SORT_KEYS
 # Numbers orjson would read as floats although `json` reads exact integers (beyond 64 bits):
 # 20 digits, or "-" and 19, right after a structural character or whitespace. Found in a
 # "shape" of the document, one byte per byte (digits "0", JSON's structural characters and
-# whitespace "s", "-", "." and "e" as they are, anything else "x"), by plain substring
-# searches: a regular expression that starts with a character class is slow over megabytes.
+# whitespace "s", "-" as it is, anything else "x"), by a plain substring search for 19 digits
+# (a regular expression that starts with a character class is slow over megabytes), then a
+# look at where each run found starts: hex ids hold such runs in strings a few times a batch.
 _SHAPE = bytes(
     ord("0")
     if chr(c).isdigit() and c < 128
     else ord("s")
     if c in b"[]{},: \t\r\n"
     else c
-    if c in b"-.e"
+    if c == ord("-")
     else ord("x")
     for c in range(256)
 )
-_WIDE_INTEGERS = (b"s" + b"0" * 20, b"s-" + b"0" * 19)
-# Inside a string ("id: 123…") they only make that payload be parsed twice.
-_BARE_WIDE_INTEGERS = tuple(needle[1:] for needle in _WIDE_INTEGERS)  # a document that is one
+_DIGIT_RUN = b"0" * 19
 # Floats orjson writes differently: "1e-7" / "1.5e-7" (one exponent digit; in orjson's compact
 # output a number ends at ",", "]" or "}") and "0.00001". Searched in the text itself: both
 # start with a fixed string, which the regular expression engine finds quickly. Inside a
@@ -55,14 +56,25 @@ _SHORT_EXPONENT = re.compile(rb"e-\d[,\]}]")
 _SMALL_DECIMAL = b"0.0000"
 
 
-def _has(shape: bytes, needles: tuple[bytes, ...]) -> bool:
-    return any(needle in shape for needle in needles)
+def _wide_integer(shape: bytes) -> bool:
+    """Whether a document's shape holds a number orjson would read as a float (see `_SHAPE`).
+    Inside a string ("id: 123…") such a number only makes its payload be parsed twice."""
+    at = shape.find(_DIGIT_RUN)
+    while at >= 0:  # `at` starts a run of digits (the search resumes past the last one found)
+        before = shape[at - 1 : at] if at else b"s"
+        if before == b"s" and shape[at + len(_DIGIT_RUN) : at + len(_DIGIT_RUN) + 1] == b"0":
+            return True  # 20 digits or more
+        if before == b"-" and (at == 1 or shape[at - 2 : at - 1] == b"s"):
+            return True  # "-" and 19 digits or more
+        at = shape.find(_DIGIT_RUN, at + len(_DIGIT_RUN))
+        while at > 0 and shape[at - 1 : at] == b"0":  # the same run, further on
+            at = shape.find(_DIGIT_RUN, at + len(_DIGIT_RUN))
+    return False
 
 
 def loads(document: bytes) -> Any:
     """`json.loads(document)`, exactly: the same values, and the same errors."""
-    shape = document.translate(_SHAPE)
-    if not _has(shape, _WIDE_INTEGERS) and not shape.startswith(_BARE_WIDE_INTEGERS):
+    if not _wide_integer(document.translate(_SHAPE)):
         try:
             return orjson.loads(document)
         except orjson.JSONDecodeError:
@@ -85,13 +97,58 @@ def canonical_lines(records: Iterable[Mapping[str, Any]]) -> list[bytes]:
     # One scan of all lines together finds the few lines to write again: non-ASCII text is
     # common (about 1 % of the simulator's records), small floats are rare.
     text = b"\n".join(lines)
-    for index in _suspect_lines(text, lines):
+    for index in _suspect_lines(text, _ends(lines, start=0, separator=1)):
         lines[index] = _stdlib_line(records[index])
     return lines
 
 
-def _suspect_lines(text: bytes, lines: list[bytes]) -> list[int]:
-    """Which of `lines` (joined by newlines into `text`) may not be the standard library's
+def sorted_lines_text(records: Iterable[Mapping[str, Any]]) -> bytes:
+    """The records' canonical lines, sorted, each ending in a newline (a bronze object's text).
+
+    Why not `canonical_lines` and a sort: one orjson call writes all records as a JSON array,
+    and that text is the one scanned for lines to write again, so no join of the lines is
+    needed for the scan. The array is cut at ``,{`` into the records' lines without their
+    opening brace (every line has one, so their order is the lines' order). That is exact
+    when there are n - 1 cuts, the ones between records; any other ``,{`` (inside a string or
+    a nested list) makes more, and then the lines are written one by one.
+    """
+    records = list(records)
+    text = _array_text(records)
+    bodies = text.split(b",{") if text is not None else []
+    if len(bodies) != len(records) or not records:
+        lines = canonical_lines(records)
+        lines.sort()
+        lines.append(b"")
+        return b"\n".join(lines)
+    bodies[0] = bodies[0].removeprefix(b"[{")
+    bodies[-1] = bodies[-1].removesuffix(b"]")
+    for index in _suspect_lines(text, _ends(bodies, start=2, separator=2)):
+        bodies[index] = _stdlib_line(records[index]).removeprefix(b"{")
+    bodies.sort()
+    bodies[0] = b"{" + bodies[0]
+    bodies[-1] += b"\n"
+    return b"\n{".join(bodies)
+
+
+def _array_text(records: list[Mapping[str, Any]]) -> bytes | None:
+    """orjson's text of `records` as one array, if all are dicts and orjson can write them."""
+    if set(map(type, records)) != {dict}:
+        return None
+    try:
+        return orjson.dumps(records, option=_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return None
+
+
+def _ends(pieces: list[bytes], start: int, separator: int) -> np.ndarray:
+    """Where each piece ends, its separator included, in a text of `pieces` joined by
+    separators of `separator` bytes and starting at byte `start`."""
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    return start + np.cumsum(lengths + separator)
+
+
+def _suspect_lines(text: bytes, ends: np.ndarray) -> list[int]:
+    """Which lines of `text` (line i ends at `ends[i]`) may not be the standard library's
     (module docstring): found by byte position in `text`, so no Python runs per line."""
     positions = [match.start() for match in _SHORT_EXPONENT.finditer(text)]
     start = text.find(_SMALL_DECIMAL)
@@ -103,8 +160,7 @@ def _suspect_lines(text: bytes, lines: list[bytes]) -> list[int]:
         wide = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) >= 0x7F)
     if not positions and not len(wide):
         return []
-    # line i ends (newline included) at ends[i]: a byte at p lies in the first line ending after p
-    ends = np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1)
+    # a byte at p lies in the first line ending after p
     found = np.concatenate([wide, np.array(positions, dtype=np.int64)])
     return np.unique(np.searchsorted(ends, found, side="right")).tolist()
 
