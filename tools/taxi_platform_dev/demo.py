@@ -197,11 +197,18 @@ def run_all(
         for asset, _, count, seconds in result:
             print(f"[{index + 1}]     {asset}: {count} rows in {seconds:.1f}s", flush=True)
 
+    def failed(index: int, trace: str, running: list[int]) -> None:
+        print(f"[{index + 1}] {', '.join(runs[index].keys)} failed:\n{trace}", file=sys.stderr)
+        if running:
+            going = ", ".join(f"[{i + 1}] {', '.join(runs[i].keys)}" for i in running)
+            print(f"stopping the runs still going: {going}", file=sys.stderr)
+        sys.stderr.flush()
+
     tasks = [
         functools.partial(_run_in_own_process, defs, plan, run, job, index + 1)
         for index, (run, job) in enumerate(zip(runs, jobs, strict=True))
     ]
-    run_side_by_side(tasks, after, SIDE_BY_SIDE, started, finished)
+    run_side_by_side(tasks, after, SIDE_BY_SIDE, started, finished, failed)
     return [row for index in sorted(rows) for row in rows[index]]
 
 
@@ -359,12 +366,8 @@ def run_demo(keep: bool = False, days: int = DEMO_DAYS) -> int:
         try:
             summary = run_all(defs, plan, runs, jobs, run_dependencies(graph, runs, plans))
         except TaskFailed as failed:
-            run = runs[failed.index]
             print(
-                f"[{failed.index + 1}] {', '.join(run.keys)} ({jobs[failed.index]}) failed:\n"
-                f"{failed.trace}",
-                file=sys.stderr,
-                flush=True,
+                f"demo stopped: run [{failed.index + 1}] failed (its error above)", file=sys.stderr
             )
             return 1
         with dg.DagsterInstance.get() as instance:
