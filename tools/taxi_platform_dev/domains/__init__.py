@@ -39,9 +39,9 @@ class DemoPlan:
     each run starting after the one before it has finished (runs otherwise go side by side);
     it may name another domain's asset; `partitions`: per asset key, the runs to make
     (absent: one unpartitioned run); `prepare`: per asset key, called once before that
-    asset's first run, in the run's own process (simulating its sources; it may read only
-    what the runs before it wrote); `prepared`: assets that a `prepare` materializes
-    itself, skipped by the walk.
+    asset's first run, in the run's own process (simulating its sources: what it leaves must
+    be in the stack, not in memory, and it may read only what the runs before it wrote);
+    `prepared`: assets that a `prepare` materializes itself, skipped by the walk.
     """
 
     order: Sequence[str] = ()
