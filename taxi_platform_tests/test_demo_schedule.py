@@ -76,6 +76,10 @@ def test_ready_is_every_unstarted_task_whose_prerequisites_finished_in_task_orde
     assert ready(after, finished={0, 1, 2, 3}, started={0, 1, 2, 3}) == [4]
 
 
+def _unexpected(index: int, trace: str, running: list[int]) -> None:
+    raise AssertionError(f"task {index} failed:\n{trace}")
+
+
 def _record(folder: Path, name: str, seconds: float):
     def task() -> int:
         (folder / f"{name}.start").write_text(str(time.monotonic()))
@@ -99,7 +103,9 @@ def test_tasks_run_in_processes_of_their_own_after_their_prerequisites_at_most_l
         events.append(("end", names[index]))
         pids[names[index]] = pid
 
-    run_side_by_side(tasks, after, 2, lambda i: events.append(("start", names[i])), finished)
+    run_side_by_side(
+        tasks, after, 2, lambda i: events.append(("start", names[i])), finished, _unexpected
+    )
 
     started = {n: float((tmp_path / f"{n}.start").read_text()) for n in names}
     ended = {n: float((tmp_path / f"{n}.end").read_text()) for n in names}
@@ -127,9 +133,13 @@ def test_a_failing_task_stops_the_others_and_names_its_error(tmp_path: Path):
             time.sleep(0.01)
         raise ValueError("bronze day 2026-11-30 missing")
 
+    told = []
     with pytest.raises(TaskFailed) as failure:
-        run_side_by_side([sleeper, failing], [set(), set()], 2, lambda i: None, print)
+        run_side_by_side(
+            [sleeper, failing], [set(), set()], 2, print, print, lambda *a: told.append(a)
+        )
     assert failure.value.index == 1
+    assert [(index, running) for index, _, running in told] == [(1, [0])]
     assert "ValueError: bronze day 2026-11-30 missing" in failure.value.trace
     with pytest.raises(ProcessLookupError):  # stopped and reaped, not left sleeping
         os.kill(int(pid_file.read_text()), 0)
@@ -137,4 +147,4 @@ def test_a_failing_task_stops_the_others_and_names_its_error(tmp_path: Path):
 
 def test_a_task_whose_process_dies_fails_with_its_exit_code():
     with pytest.raises(TaskFailed, match="exit code 3"):
-        run_side_by_side([lambda: os._exit(3)], [set()], 2, lambda i: None, print)
+        run_side_by_side([lambda: os._exit(3)], [set()], 2, print, print, print)

@@ -1,15 +1,27 @@
 """`taxi-platform demo`: every asset end to end on a fresh embedded stack, with a summary.
 
-What runs comes from the asset graph: every materializable asset, in an order the graph
-allows (a domain's `DemoPlan.order` breaks ties), the assets of one op together. The
-domains' demo plans (`taxi_platform_dev/domains/<domain>/demo.py`) say only what the graph
-cannot: what to simulate before an asset first runs, and which partitions to materialize.
+What runs comes from the asset graph: every materializable asset, the assets of one op
+together. The domains' demo plans (`taxi_platform_dev/domains/<domain>/demo.py`) say only
+what the graph cannot: what to simulate before an asset first runs (`prepare`), which
+partitions to materialize, and in `order` the assets whose runs must follow one another
+though no edge of the graph joins them (the counters' live view before the last day's close).
 Runs go through a real Dagster instance (DAGSTER_HOME of the demo stack, run storage on its
 PostgreSQL), each as the code location's named job of its assets (the one its schedule or
 sensor runs), so `dagster dev` pointed at the same home shows them afterwards under the names
 production runs carry. `--days N` simulates N consecutive days of counters and click logs; the
 default, `DEMO_DAYS` (8), is the fewest that give every dashboard panel data: the weekly views'
 last 7 days and one day of the 7 before, the zone panels' "yesterday vs the day before".
+
+Runs go side by side, as the daemon would launch independent runs: each (its `prepare`
+first) in a process of its own forked from this one once the definitions are loaded
+(`side_by_side.py`), `SIDE_BY_SIDE` at most at once, as soon as every run it waits for has
+finished (`run_dependencies`: the runs of its assets' parents, and the one before it in its
+domain's `order`). Numbers are the runs' places in a one-at-a-time order the graph allows;
+progress lines carry them. A `prepare` may read only what runs it waits for wrote: the clicks'
+reads the bronze days the logs' `api_logs` run put in the lake, and `click_events` is
+downstream of `api_logs` in the graph; anything else goes into an `order` (which may name
+another domain's assets). A failed run stops the demo: the runs still going are stopped, its
+traceback is printed, and the stack is stopped as always.
 """
 
 from __future__ import annotations
@@ -185,11 +197,18 @@ def run_all(
         for asset, _, count, seconds in result:
             print(f"[{index + 1}]     {asset}: {count} rows in {seconds:.1f}s", flush=True)
 
+    def failed(index: int, trace: str, running: list[int]) -> None:
+        print(f"[{index + 1}] {', '.join(runs[index].keys)} failed:\n{trace}", file=sys.stderr)
+        if running:
+            going = ", ".join(f"[{i + 1}] {', '.join(runs[i].keys)}" for i in running)
+            print(f"stopping the runs still going: {going}", file=sys.stderr)
+        sys.stderr.flush()
+
     tasks = [
         functools.partial(_run_in_own_process, defs, plan, run, job, index + 1)
         for index, (run, job) in enumerate(zip(runs, jobs, strict=True))
     ]
-    run_side_by_side(tasks, after, SIDE_BY_SIDE, started, finished)
+    run_side_by_side(tasks, after, SIDE_BY_SIDE, started, finished, failed)
     return [row for index in sorted(rows) for row in rows[index]]
 
 
@@ -347,12 +366,8 @@ def run_demo(keep: bool = False, days: int = DEMO_DAYS) -> int:
         try:
             summary = run_all(defs, plan, runs, jobs, run_dependencies(graph, runs, plans))
         except TaskFailed as failed:
-            run = runs[failed.index]
             print(
-                f"[{failed.index + 1}] {', '.join(run.keys)} ({jobs[failed.index]}) failed:\n"
-                f"{failed.trace}",
-                file=sys.stderr,
-                flush=True,
+                f"demo stopped: run [{failed.index + 1}] failed (its error above)", file=sys.stderr
             )
             return 1
         with dg.DagsterInstance.get() as instance:

@@ -49,11 +49,13 @@ def run_side_by_side(
     limit: int,
     on_start: Callable[[int], None],
     on_finish: Callable[[int, Any], None],
+    on_fail: Callable[[int, str, list[int]], None],
 ) -> None:
     """Every task once, each after the tasks `after[i]` names have finished, at most `limit`
-    at a time, earlier tasks first among those ready; `on_start`/`on_finish` are called in
-    this process. The first failure raises `TaskFailed` once the tasks still running have
-    been stopped. Prerequisites in a cycle raise `graphlib.CycleError` before anything runs."""
+    at a time, earlier tasks first among those ready; the callbacks are called in this
+    process. The first failure is told to `on_fail` (with the tasks still running), which
+    are then stopped (SIGTERM: a Dagster run records itself as failed), and raises
+    `TaskFailed`. Prerequisites in a cycle raise `graphlib.CycleError` before anything runs."""
     graphlib.TopologicalSorter(dict(enumerate(after))).prepare()
     fork = multiprocessing.get_context("fork")
     running: dict[int, tuple[multiprocessing.process.BaseProcess, Connection]] = {}
@@ -74,6 +76,7 @@ def run_side_by_side(
                 del running[index]
                 succeeded, outcome = _receive(process, receiver)
                 if not succeeded:
+                    on_fail(index, outcome, sorted(running))
                     raise TaskFailed(index, outcome)
                 finished.add(index)
                 on_finish(index, outcome)

@@ -35,10 +35,13 @@ RunPartition = str | tuple[str, str] | None
 class DemoPlan:
     """One domain's part of the demo; the demo walks the asset graph and consults it.
 
-    `order`: the domain's assets in the order the demo should run them when the graph allows
-    several; `partitions`: per asset key, the runs to make (absent: one unpartitioned run);
-    `prepare`: per asset key, called once before that asset's first run (simulating its
-    sources); `prepared`: assets that a `prepare` materializes itself, skipped by the walk.
+    `order`: assets whose runs must follow one another though the graph does not join them,
+    each run starting after the one before it has finished (runs otherwise go side by side);
+    it may name another domain's asset; `partitions`: per asset key, the runs to make
+    (absent: one unpartitioned run); `prepare`: per asset key, called once before that
+    asset's first run, in the run's own process (simulating its sources: what it leaves must
+    be in the stack, not in memory, and it may read only what the runs before it wrote);
+    `prepared`: assets that a `prepare` materializes itself, skipped by the walk.
     """
 
     order: Sequence[str] = ()
