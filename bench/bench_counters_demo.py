@@ -34,7 +34,7 @@ TIMED = {  # module: helpers whose time inside is reported
         "_counters_after_a_reset",
         "run_job",
     ),
-    "taxi_platform.defs.counters.snapshots": ("write_snapshot",),
+    "taxi_platform.defs.counters.snapshots": ("write_snapshots",),
     "taxi_platform.defs.counters.reset": ("_subtract", "scan_counters"),
 }
 

@@ -10,6 +10,7 @@ from taxi_platform.defs.counters.activity_log import (
     zone_hourly_activity_log_no_zone_vanished,
 )
 from taxi_platform.defs.counters.items import DEFAULT_TABLES
+from taxi_platform.defs.counters.snapshots import write_snapshot, write_snapshots
 from taxi_platform_tests.counters.helpers import (
     materialize,
     put_items,
@@ -79,3 +80,20 @@ def test_a_zone_that_vanishes_between_snapshots_is_a_warning(resources):
     evaluation = checks(second)["zone_hourly_activity_log_no_zone_vanished"]
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     assert evaluation.metadata["vanished_zones"].value == ["Union Sq"]
+
+
+def test_a_history_load_replaces_every_snapshot_between_its_first_and_last(daily_stats_db):
+    hours = [AT + timedelta(hours=h) for h in range(4)]
+    write_snapshot(daily_stats_db, hours[0], [("Seaport", 1, 0)])  # before the window: kept
+    write_snapshot(daily_stats_db, hours[2], [("Seaport", 99, 99)])  # inside: replaced
+
+    written = write_snapshots(
+        daily_stats_db, {hours[1]: [("Seaport", 2, 1)], hours[3]: [("Seaport", 4, 2)]}
+    )
+
+    assert written == 2
+    assert snapshot_rows(daily_stats_db) == [
+        (hours[0], "Seaport", 1, 0),
+        (hours[1], "Seaport", 2, 1),
+        (hours[3], "Seaport", 4, 2),
+    ]
