@@ -33,6 +33,10 @@ CONFIG = SimulatorConfig(
 )
 WEEK_END = WEEK[-1] + timedelta(days=1)
 TEST_DAYS = (WEEK[0], GAPPY_DAY + timedelta(days=1))  # [first, end) of every test day
+WEEK_RANGE = {  # the tags of one run of the whole week (a single-run backfill)
+    "dagster/asset_partition_range_start": WEEK[0].isoformat(),
+    "dagster/asset_partition_range_end": WEEK[-1].isoformat(),
+}
 
 
 @pytest.fixture(scope="session")
@@ -88,10 +92,7 @@ def week_marts(resources: dict, instance: dg.DagsterInstance) -> dg.ExecuteInPro
         selection=list(MART_NAMES),
         resources=resources,
         instance=instance,
-        tags={
-            "dagster/asset_partition_range_start": WEEK[0].isoformat(),
-            "dagster/asset_partition_range_end": WEEK[-1].isoformat(),
-        },
+        tags=WEEK_RANGE,
     )
 
 

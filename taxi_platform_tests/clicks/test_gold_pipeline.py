@@ -24,6 +24,7 @@ from taxi_platform_tests.clicks.conftest import (
     GAPPY_DAY,
     WEEK,
     WEEK_END,
+    WEEK_RANGE,
     published,
 )
 from taxi_platform_tests.clicks.reference_marts import events
@@ -102,10 +103,7 @@ def test_a_range_run_of_silver_writes_what_the_day_runs_wrote(
     ranged = dg.materialize(
         [click_events],
         resources=resources,
-        tags={
-            "dagster/asset_partition_range_start": WEEK[0].isoformat(),
-            "dagster/asset_partition_range_end": WEEK[-1].isoformat(),
-        },
+        tags=WEEK_RANGE,
     )
     assert len(ranged.get_step_success_events()) == 1
     assert {day: lake.get_bytes(silver_key(day)) for day in WEEK} == by_day_run
