@@ -173,7 +173,9 @@ class PostgresResource(dg.ConfigurableResource):
 
     def _schema_pending(self) -> bool:
         key = self._schema_key()
-        return key is not None and _SCHEMAS_APPLIED.get(key, ...) != self.time_zone
+        if key is None:
+            return False
+        return key not in _SCHEMAS_APPLIED or _SCHEMAS_APPLIED[key] != self.time_zone
 
     def _apply_schema(self, conn: psycopg.Connection) -> None:
         """The DDL file, and the time zone, on this process's first connection (again when

@@ -29,6 +29,7 @@ from taxi_platform.defs.clicks.mart_checks import MART_CHECK_SPECS, MartOutputs,
 from taxi_platform.defs.clicks.mart_sql import gold_marts_sql
 from taxi_platform.defs.clicks.mart_tables import MART_NAMES, MARTS, SILVER_COUNTS, Mart
 from taxi_platform.defs.logs.partitions import daily_partitions, eager_with_late_days
+from taxi_platform.previews import markdown_preview
 from taxi_platform.resources.engine import EngineResource
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource, Range, Replaced
@@ -132,7 +133,7 @@ def gold_marts(
     load_seconds = round(time.monotonic() - loading, 3)
     for name in MART_NAMES:
         deleted, inserted = loaded[name]
-        preview = frames[name].head(PREVIEW_ROWS).to_markdown(index=False)
+        preview = markdown_preview(frames[name].head(PREVIEW_ROWS))
         # A range run materializes every day of it: each day's own row count, not the run's.
         per_day = frames[name]["event_date"].value_counts()
         for day in days:

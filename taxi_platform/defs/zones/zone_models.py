@@ -30,6 +30,7 @@ from taxi_platform.defs.zones.model_sql import (
 from taxi_platform.defs.zones.reference import UNKNOWN_LOCATION_IDS
 from taxi_platform.defs.zones.taxi_trips import partition_of_month
 from taxi_platform.defs.zones.trip_files import TRIPS_PREFIX, select_window, trip_key
+from taxi_platform.previews import markdown_preview
 from taxi_platform.resources.engine import EngineResource
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.postgres import PostgresResource
@@ -176,7 +177,6 @@ def zone_models(
     tables, run_metadata = run_zone_models(context, engine, lake, spark, inputs, config)
     loaded = postgres_db.replace_tables({name: ({}, table) for name, table in tables.items()})
     for name in MODEL_TABLES:
-        preview = tables[name].slice(0, 10).to_pandas()
         yield dg.MaterializeResult(
             asset_key=name,
             metadata={
@@ -186,7 +186,9 @@ def zone_models(
                 "months_left_out": dg.MetadataValue.json(rejected),
                 "dagster/row_count": loaded[name].inserted,
                 "table": f"postgres.{name}",
-                "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+                "preview": dg.MetadataValue.md(
+                    markdown_preview(tables[name].slice(0, 10).to_pandas())
+                ),
             },
         )
 
