@@ -14,10 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import dagster as dg
+if TYPE_CHECKING:  # imported where used: the tooling's CLI reads settings without Dagster
+    import dagster as dg
 
 ENV_SWITCH = "TAXI_PLATFORM_ENV"
 ENVIRONMENTS = ("local", "aws")
@@ -420,6 +422,8 @@ def configured(name: str) -> dg.EnvVar | str | None:
     Unset → the catalogue's default, or None; resources turn None into a `ConfigError`
     naming the variable when they are used, so `definitions validate` works without a stack.
     """
+    import dagster as dg
+
     setting = SETTINGS[name]
     if os.environ.get(name):
         return dg.EnvVar(name)

@@ -45,7 +45,14 @@ import dagster as dg
 
 from taxi_platform.observations import OBSERVES
 from taxi_platform.settings import ConfigError
-from taxi_platform_dev.domains import DEMO_DAYS, QUIET, DemoPlan, RunPartition, tool_modules
+from taxi_platform_dev.domains import (
+    DEMO_DAYS,
+    QUIET,
+    DemoPlan,
+    RunPartition,
+    demo_instance,
+    tool_modules,
+)
 from taxi_platform_dev.local.services import start_companions
 from taxi_platform_dev.local.stack import Stack, default_home
 from taxi_platform_dev.side_by_side import TaskFailed, run_side_by_side
@@ -172,7 +179,7 @@ def _run_in_own_process(
         for key in run.keys:
             if key in plan.prepare:
                 plan.prepare[key]()
-        with dg.DagsterInstance.get() as instance:
+        with demo_instance() as instance:
             rows = execute(defs, instance, run, job)
         sys.stdout.flush()
     return rows
@@ -370,7 +377,7 @@ def run_demo(keep: bool = False, days: int = DEMO_DAYS) -> int:
                 f"demo stopped: run [{failed.index + 1}] failed (its error above)", file=sys.stderr
             )
             return 1
-        with dg.DagsterInstance.get() as instance:
+        with demo_instance() as instance:
             observed = observe_sources(defs, instance)
             filled = recent_fill(graph, instance)
             by_job = Counter(run.job_name for run in instance.get_runs())

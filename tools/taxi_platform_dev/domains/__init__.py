@@ -10,14 +10,19 @@ A domain package may hold any of:
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import importlib.util
 import pkgutil
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-import dagster as dg
+if TYPE_CHECKING:  # imported where used: `taxi-platform simulate` needs no Dagster
+    import dagster as dg
 
 # Progress is printed by the tooling itself; Dagster's console log stays at warnings.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -29,6 +34,24 @@ DEMO_DAYS = 8
 # One demo run: a partition key, a (first, last) range run as one backfill-style run, or None
 # for an unpartitioned asset.
 RunPartition = str | tuple[str, str] | None
+
+
+@contextmanager
+def demo_instance() -> Iterator[dg.DagsterInstance]:
+    """The stack's Dagster instance, for the runs one demo process makes, its storage
+    connections pooled.
+
+    Why: dagster-postgres opens a new PostgreSQL connection for every storage query (a
+    `NullPool`, so that processes that live long hold none), and a demo run makes 50 to 250
+    of them, each a TCP connect and a password exchange. The webserver's own setting
+    (`optimize_for_webserver`: one kept connection per storage, more while busy) suits a
+    process that makes run after run; the instance closes them when it is closed.
+    """
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=4)
+        yield instance
 
 
 @dataclass(frozen=True)
@@ -61,10 +84,28 @@ def run_job(
     """One run of the code location's named `job` over `assets` (and `resources`, e.g. a
     replayed source), quiet: in the instance's run list it carries the job's name, as a
     scheduled run would, not `__ephemeral_asset_job__`."""
+    import dagster as dg
+
     definitions = dg.Definitions(assets=assets, jobs=[job], resources=resources)
     return definitions.resolve_job_def(job.name).execute_in_process(
         run_config={**QUIET, **({"ops": ops} if ops else {})}, instance=instance, **kwargs
     )
+
+
+def simulator_main(add_cli: Callable[[argparse._SubParsersAction], object]) -> int:
+    """A domain's simulator run as `python -m taxi_platform_dev.domains.<domain>.simulator …`:
+    the same command `taxi-platform simulate …` mounts, without the CLI's imports of every
+    other tool (Dagster, pandas: seconds under load). The companions start it this way."""
+    from taxi_platform.settings import ConfigError
+
+    parser = argparse.ArgumentParser(prog="taxi-platform simulate")
+    add_cli(parser.add_subparsers(required=True))
+    args = parser.parse_args()
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"taxi-platform: error: {exc}", file=sys.stderr)
+        return 2
 
 
 def domain_names() -> list[str]:

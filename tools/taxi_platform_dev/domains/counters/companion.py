@@ -23,7 +23,7 @@ def start(stack: Stack) -> None:
     if pid_alive(running.get("pid")):
         return
     process = spawn(
-        [sys.executable, "-m", "taxi_platform_dev.cli", "simulate", "counters"],
+        [sys.executable, "-m", "taxi_platform_dev.domains.counters.simulator", "counters"],
         stack.home / f"{PROCESS_NAME}.log",
         {**os.environ, **stack.env()},
     )

@@ -36,7 +36,7 @@ from taxi_platform.defs.counters.items import ZONE_KEY, CounterTables
 from taxi_platform.defs.counters.partitions import BUSINESS_DAYS
 from taxi_platform.defs.counters.stats import CUTOFF_HOUR
 from taxi_platform.settings import timezone, zones_csv_default
-from taxi_platform_dev.domains import DemoPlan, run_job
+from taxi_platform_dev.domains import DemoPlan, demo_instance, run_job
 from taxi_platform_dev.domains.counters.simulator import (
     TrafficModel,
     add_count,
@@ -127,7 +127,7 @@ def simulate_days(days: int) -> None:
 
     first_hourly = max(0, days - HOURLY_DAYS)
     started = time.monotonic()
-    with dg.DagsterInstance.get() as instance:
+    with demo_instance() as instance:
         for number, day in enumerate(simulated_days(days)):
             if number < first_hourly:  # a whole day at once; its end is the next's baseline
                 traffic(day_start(day), day_start(day) + 24 * HOUR)

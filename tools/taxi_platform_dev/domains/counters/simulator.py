@@ -360,3 +360,9 @@ def _main(args: argparse.Namespace) -> int:
         return 0
     print(f"done: {dispatches} dispatches, {pickups} pickups", flush=True)
     return 0
+
+
+if __name__ == "__main__":
+    from taxi_platform_dev.domains import simulator_main
+
+    raise SystemExit(simulator_main(add_cli))

@@ -53,7 +53,7 @@ def start(stack: Stack) -> None:
     port = free_port()
     log_path = stack.home / f"{PROCESS_NAME}.log"
     command = [
-        *(sys.executable, "-m", "taxi_platform_dev.cli", "simulate", "log-api"),
+        *(sys.executable, "-m", "taxi_platform_dev.domains.logs.simulator", "log-api"),
         *("--port", str(port), "--speed", speed),
     ]
     process = spawn(command, log_path, {**os.environ, **stack.env()})

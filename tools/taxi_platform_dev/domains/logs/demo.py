@@ -31,7 +31,7 @@ from taxi_platform.defs.logs.partitions import daily_partitions
 from taxi_platform.resources.log_api import LogApiResource
 from taxi_platform.resources.wiring import build_resources
 from taxi_platform.settings import timezone
-from taxi_platform_dev.domains import DemoPlan, run_job
+from taxi_platform_dev.domains import DemoPlan, demo_instance, run_job
 from taxi_platform_dev.domains.clicks.simulated_bronze import write_hours
 from taxi_platform_dev.domains.logs.simulator import (
     FAULT_KINDS,
@@ -96,7 +96,7 @@ def land_days(days: int) -> None:
     config = {"replay_first_window": windows[0], "replay_last_window": windows[-1]}
     started = time.monotonic()
     try:
-        with dg.DagsterInstance.get() as instance:
+        with demo_instance() as instance:
             result = run_job(
                 schedules.api_logs_landing_job,
                 [landing.api_logs_landing],

@@ -629,3 +629,9 @@ def _floor(instant: datetime, step: timedelta) -> datetime:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    from taxi_platform_dev.domains import simulator_main
+
+    raise SystemExit(simulator_main(add_cli))
