@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from taxi_platform.defs.logs import codec
 from taxi_platform.defs.logs.codec import (
     BadToken,
     CodecError,
@@ -129,6 +130,62 @@ def test_batches_compress_each_record_and_invert(batch: list[dict]) -> None:
     assert rejected == []
     assert compressed == [expected_compressed(record) for record in batch]
     assert decompress_records(compressed) == (batch, [])
+
+
+# Values that each break one rule the quick check of usual records (`codec._usual`) vouches
+# for, or keep to it at its edges; and a str subclass, which only the full checks refuse.
+class Text(str):
+    pass
+
+
+odd_values = st.sampled_from(
+    [
+        *("", "x", "é", "\x00", "\ud800", "\x7f", "a" * 65_537, "a" * 30_000, Text("t")),
+        *(1, 1.5, None, True, [], {}, 2**63, -1, 0, 2**63 - 1, 2, "GET", "POST"),
+        *("0123456789ABCDEF" * 4, "x" * 64, "x" * 32, "x" * 44, "x" * 25),
+        "2026-13-21T09:15:02.123456+09:00",
+    ]
+)
+fields = st.sampled_from([*SEARCH, "document_id", "title", "extra"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    records.flatmap(lambda r: st.sampled_from([r, compress_record(r)])),
+    st.lists(st.tuples(fields, odd_values), min_size=1, max_size=3),
+    st.lists(fields, max_size=2),
+)
+def test_quick_check_of_usual_records_agrees_with_the_full_checks(
+    base: dict, changes: list, removed: list
+) -> None:
+    """A batch's verdicts and messages are those of the full checks, one record at a time
+    (the quick check only skips them for records they pass), and in-place compression
+    changes the valid records alone."""
+    record = {**base, **dict(changes)}
+    for key in removed:
+        record.pop(key, None)
+    for form in (codec._RAW, codec._COMPRESSED):  # the quick check vouches only for the fine
+        assert not codec._usual(form, record) or codec._shape_problem(form, record) is None
+    for convert in (compress_records, decompress_records):
+        alone = [convert([r]) for r in (record, base)]
+        batch = [record, dict(base)]
+        before = repr(batch)
+        compressed, rejected = convert(batch)
+        assert repr(batch) == before  # the caller's records are not changed
+        assert compressed == [c for one, _ in alone for c in one]
+        assert verdicts(rejected) == [
+            (i, *verdict[1:]) for i, (_, one) in enumerate(alone) for verdict in verdicts(one)
+        ]
+    expected, expected_rejected = compress_records([record, base])
+    batch = [dict(record), dict(base)]
+    kept, rejected = compress_records(batch, in_place=True)
+    assert (kept, verdicts(rejected)) == (expected, verdicts(expected_rejected))
+    assert all(any(k is b for b in batch) for k in kept)  # the records themselves
+    assert all(r.record == [record, base][r.index] for r in rejected)
+
+
+def verdicts(rejected: list) -> list[tuple]:
+    return [(r.index, r.error.field, str(r.error), r.record) for r in rejected]
 
 
 def test_minus_zero_offset_round_trips() -> None:
