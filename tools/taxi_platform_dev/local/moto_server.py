@@ -12,6 +12,7 @@ signal handling.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import threading
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-p", "--port", type=int, required=True)
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto's main: its URLs name it
+    # A line per request (thousands in a demo) is work moto's one core does for nobody; the
+    # server's warnings and errors still reach its log.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     signal.signal(signal.SIGINT, signal_handler)
     signal.signal(signal.SIGTERM, signal_handler)
     app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import secrets
@@ -20,6 +21,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,18 +214,22 @@ class Stack:
 
     def _stop(self, state: dict[str, Any]) -> list[str]:
         stopped: list[str] = []
+        stops: list[Callable[[], object]] = []
         pg = self.postgres
         pid = pg.pid() or state.get("postgres", {}).get("pid")
         if pid_alive(pid):
-            pg.stop()
-            if pid_alive(pid):
-                terminate(pid)
+            stops.append(pg.stop)
             stopped.append(f"postgres (pid {pid})")
         for name in ("moto", *state.get("extra_processes", {})):
             entry = state.get(name) or state.get("extra_processes", {}).get(name, {})
             if pid_alive(entry.get("pid")):
-                terminate(entry["pid"])
+                stops.append(functools.partial(terminate, entry["pid"]))
                 stopped.append(f"{name} (pid {entry['pid']})")
+        # All at once: each waits for its process to go (a fraction of a second apiece).
+        with ThreadPoolExecutor(max_workers=max(1, len(stops))) as pool:
+            list(pool.map(lambda stop: stop(), stops))
+        if pid_alive(pid):
+            terminate(pid)  # PostgreSQL that pg_ctl could not stop
         for name in ("postgres", "moto"):
             state.get(name, {}).pop("pid", None)
         state.pop("extra_processes", None)
