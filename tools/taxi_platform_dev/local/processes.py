@@ -55,9 +55,13 @@ def pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    stat = Path(f"/proc/{pid}/stat")
-    # A zombie has exited; only its parent has not collected it yet.
-    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+    # A zombie has exited; only its parent has not collected it yet. Its /proc entry can
+    # vanish while it is read (the process being reaped that instant): gone, too.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return not Path("/proc/self").exists()  # no /proc (macOS): os.kill said it exists
+    return stat.split(")")[-1].split()[0] != "Z"
 
 
 def terminate(pid: int, timeout: float = 15.0) -> bool:
