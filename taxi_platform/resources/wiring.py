@@ -12,6 +12,7 @@ from typing import Any
 
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.engine import EngineResource
+from taxi_platform.resources.io_manager import DeferredFilesystemIOManager
 from taxi_platform.resources.lake import LakeResource
 from taxi_platform.resources.log_api import LogApiResource
 from taxi_platform.resources.postgres import PostgresResource
@@ -65,4 +66,6 @@ def build_resources(environment: str | None = None) -> dict[str, Any]:
             zones_url=configured("TAXI_ZONES_URL")
             or (TLC_ZONES_URL if environment == "aws" else None)
         ),
+        # Dagster's filesystem IO manager, built only if an asset ever returns a value.
+        "io_manager": DeferredFilesystemIOManager(),
     }
