@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import signal
+import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,6 +66,17 @@ def compared_cells(plain: float, metadata: dict, wall: float, spark_wall: float 
     if spark_wall is None:
         return [*cells, "–", "–"]
     return [*cells, f"{spark_wall:.1f}", f"{spark_wall / plain:.0f}×"]
+
+
+# Over rounds of (plain, plain + load, asset wall) taken one after another: the median of
+# each round's ratio, which a host whose speed drifts between rounds moves less than one run.
+MEDIAN_COMPARED = ("rounds", "median asset wall / plain", "median asset wall / (plain + load)")
+
+
+def median_cells(rounds: list[tuple[float, float, float]]) -> list[str]:
+    plain = statistics.median(wall / plain for plain, _, wall in rounds)
+    loaded = statistics.median(wall / plain_load for _, plain_load, wall in rounds)
+    return [str(len(rounds)), f"{plain:.2f}×", f"{loaded:.2f}×"]
 
 
 # The Spark engine on a warm Spark Connect server, after `COMPARED` (None: not run).
