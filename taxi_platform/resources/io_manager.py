@@ -4,8 +4,8 @@ Why: every asset here publishes its results itself (PostgreSQL, the lake, Dynamo
 returns `MaterializeResult`, so Dagster hands no value to an IO manager; yet it initializes
 the `io_manager` resource in every step, and its default (`FilesystemIOManager`) imports
 universal_pathlib and fsspec and scans the installed packages' entry points when first built:
-0.5 s of each run process's first step (a deployed run is a process of its own), longer than
-the SQL of a small partition. This one stores values exactly where and how the default does
+0.3-0.8 s of each run process's first step (a deployed run is a process of its own), as
+long as the SQL of a small partition. This one stores values exactly where and how the default does
 (pickles under the instance's storage directory), building that manager only when a step
 first stores or loads a value.
 """
