@@ -9,7 +9,6 @@ region come from boto3's standard variables, so the same code talks to moto and 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -20,6 +19,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from pydantic import PrivateAttr
 
 from taxi_platform.settings import ConfigError
+from taxi_platform.threads import each_in_threads
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -95,9 +95,8 @@ class DynamoDBResource(dg.ConfigurableResource):
         """`scan_all` of each table, all at once: a reader of several tables then waits for
         the slowest scan, not for their sum."""
         self.client()  # built once, before the threads share it
-        with ThreadPoolExecutor(max_workers=max(1, len(tables))) as pool:
-            scans = {t: pool.submit(self.scan_all, t, consistent) for t in tables}
-        return {t: scan.result() for t, scan in scans.items()}
+        scans = each_in_threads(lambda table: self.scan_all(table, consistent), tables, len(tables))
+        return dict(zip(tables, scans, strict=True))
 
     def count_items(self, table: str) -> int:
         """How many items `table` holds now: a COUNT scan (DescribeTable's ItemCount is

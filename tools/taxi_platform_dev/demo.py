@@ -37,6 +37,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TextIO
@@ -349,6 +350,11 @@ def load_definitions() -> dg.Definitions:
     return defs
 
 
+def _create_instance_tables() -> None:
+    with dg.DagsterInstance.get():
+        pass
+
+
 def run_demo(keep: bool = False, days: int = DEMO_DAYS) -> int:
     if not 1 <= days <= MAX_DAYS:
         raise ConfigError(f"--days {days}: simulate between 1 and {MAX_DAYS} days")
@@ -357,7 +363,13 @@ def run_demo(keep: bool = False, days: int = DEMO_DAYS) -> int:
     stack.up()
     try:
         os.environ.update(stack.env())
-        start_companions(stack)
+        # The instance's tables are created here, once, not by two runs at once, while the
+        # companions start (seconds of waiting for their answer); the instance is closed (no
+        # connection left) before the runs' processes fork.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            tables = pool.submit(_create_instance_tables)
+            start_companions(stack)
+            tables.result()
         os.environ.update(stack.env())
         defs = load_definitions()
         plans = [module.plan(days) for module in tool_modules("demo")]
@@ -366,10 +378,6 @@ def run_demo(keep: bool = False, days: int = DEMO_DAYS) -> int:
         runs = demo_runs(graph, plan)
         named = named_jobs(defs)
         jobs = [job_for(named, run) for run in runs]
-        # The instance's tables are created here, once, not by two runs at once; it is
-        # closed (no connection left) before the runs' processes fork.
-        with dg.DagsterInstance.get():
-            pass
         try:
             summary = run_all(defs, plan, runs, jobs, run_dependencies(graph, runs, plans))
         except TaskFailed as failed:

@@ -32,7 +32,6 @@ nothing to undo.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -53,6 +52,7 @@ from taxi_platform.defs.counters.ledger import (
 from taxi_platform.defs.counters.reading import read_totals, read_zone_counters, scan_counters
 from taxi_platform.resources.dynamodb import DynamoDBResource
 from taxi_platform.resources.postgres import PostgresResource
+from taxi_platform.threads import attempt_in_threads
 
 COUNTERS_LOCK = "taxi_platform.defs.counters.reset"
 RESET_MARKER = "last_reset"  # counter item attribute holding the marker of its last reset
@@ -261,17 +261,16 @@ def _subtract(dynamodb: DynamoDBResource, reset: DailyReset) -> tuple[int, int]:
         table, key_attribute, key, n = update
         return dynamodb.add_once(table, {key_attribute: key}, COUNT, -n, RESET_MARKER, reset.marker)
 
-    with ThreadPoolExecutor(max_workers=RESET_WORKERS) as pool:
-        futures = {pool.submit(subtract, u): u for u in updates if u[3]}
-    failed = [(u, f.exception()) for f, u in futures.items() if f.exception() is not None]
+    attempts = attempt_in_threads(subtract, [u for u in updates if u[3]], RESET_WORKERS)
+    failed = [attempt for attempt in attempts if attempt.error is not None]
     if failed:
-        (table, _, key, _), error = failed[0]
+        (table, _, key, _), error = failed[0].item, failed[0].error
         day = reset.stat_date.isoformat()
         raise ResetIncomplete(
-            f"daily_zone_stats {day}: {len(failed)} of {len(futures)} counter updates failed "
+            f"daily_zone_stats {day}: {len(failed)} of {len(attempts)} counter updates failed "
             f"(first: {table}/{key}: {error}); the others are applied and the reset stays "
             f"pending: fix the cause, then re-run daily_zone_stats for {day}, which subtracts "
             "from the items not reset yet and from no other"
         ) from error
-    applied = sum(f.result() for f in futures)
-    return applied, len(futures) - applied
+    applied = sum(attempt.value for attempt in attempts)
+    return applied, len(attempts) - applied

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +33,7 @@ from taxi_platform.defs.logs.layout import (
 )
 from taxi_platform.defs.logs.partitions import hour_partition_key
 from taxi_platform.resources.lake import LakeResource
+from taxi_platform.threads import each_in_threads
 
 READERS = 8
 
@@ -151,11 +151,8 @@ def write_hours(lake: LakeResource, outputs: Sequence[HourOutput]) -> list[dict[
 def in_threads(lake: LakeResource, call: Callable[[Any], Any], items: Sequence) -> list:
     """`call` of each item by `READERS` threads sharing the lake's client, results in
     `items` order; an exception is raised once every call has ended."""
-    if len(items) < 2:
-        return [call(item) for item in items]
     lake.get_client()  # create the shared client before the threads race to
-    with ThreadPoolExecutor(READERS) as pool:
-        return list(pool.map(call, items))
+    return each_in_threads(call, items, READERS)
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

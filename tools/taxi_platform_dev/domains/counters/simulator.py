@@ -18,7 +18,6 @@ import csv
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -36,6 +35,7 @@ from taxi_platform.defs.counters.items import (
     ZONE_KEY,
     CounterTables,
 )
+from taxi_platform.threads import each_in_threads
 from taxi_platform_dev.domains.rhythm import DISPATCH_RHYTHM, DailyRhythm
 
 EXCLUDED_LOCATION_IDS = frozenset({264, 265})  # "Unknown" / "Outside of NYC": not places
@@ -234,10 +234,7 @@ def put_assignments(
 def in_parallel(write: Callable[[Any], object], items: Sequence[Any]) -> None:
     """`write` each item, `WRITERS` at a time (boto3 clients are thread-safe): a write's time
     is the round trip, not CPU. All are attempted; the first failure is raised after."""
-    with ThreadPoolExecutor(max_workers=max(1, min(WRITERS, len(items)))) as pool:
-        futures = [pool.submit(write, item) for item in items]
-    for future in futures:
-        future.result()
+    each_in_threads(write, items, WRITERS)
 
 
 # --- the running simulator and its CLI ----------------------------------------------------
