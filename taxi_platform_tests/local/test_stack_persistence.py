@@ -34,13 +34,16 @@ INDEXED_TABLE = "persistence-indexed"
 
 
 def _clients(env: dict[str, str]):
+    """(S3, DynamoDB): each at its own server's endpoint, as boto3 reads the variables."""
     kwargs = {
-        "endpoint_url": env["AWS_ENDPOINT_URL"],
         "region_name": env["AWS_REGION"],
         "aws_access_key_id": "testing",
         "aws_secret_access_key": "testing",
     }
-    return boto3.client("s3", **kwargs), boto3.client("dynamodb", **kwargs)
+    return (
+        boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"], **kwargs),
+        boto3.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL_DYNAMODB"], **kwargs),
+    )
 
 
 def _silver_day(day: date, events: int) -> bytes:
@@ -191,7 +194,8 @@ def test_sql_reads_a_stopped_stacks_saved_lake(written, monkeypatch, capsys):
     ]
     assert out.splitlines() == ["event_date,n", *want]
     assert f"the stopped stack in {stack.home}" in err
-    assert not stack.is_up() and stack.running() == {"postgres": False, "moto": False}
+    assert not stack.is_up()
+    assert stack.running() == {"postgres": False, "moto": False, "moto_dynamodb": False}
     assert stack.moto_state.read_bytes() == saved  # reading did not touch the save
 
 
@@ -207,6 +211,10 @@ def test_objects_tables_and_items_survive_down_and_up(written):
         assert _items(dynamodb, env["TAXI_PICKUP_TABLE"], "zone_id") == expected["zones"]
         assert _items(dynamodb, INDEXED_TABLE, "pk") == expected["indexed"]
         assert _table_shape(dynamodb, INDEXED_TABLE) == expected["indexed_shape"]
+        # Each back in its own server: no table landed in the S3 one.
+        s3_server = _clients({**env, "AWS_ENDPOINT_URL_DYNAMODB": env["AWS_ENDPOINT_URL_S3"]})[1]
+        assert env["AWS_ENDPOINT_URL_DYNAMODB"] != env["AWS_ENDPOINT_URL_S3"]
+        assert s3_server.list_tables()["TableNames"] == []
         with psycopg.connect(env["TAXI_DAILY_STATS_URL"]) as conn:
             assert conn.execute("SELECT v FROM persisted").fetchall() == [(42,)]
     finally:
@@ -237,7 +245,11 @@ def test_a_failed_save_keeps_the_last_one_and_reset_forgets(written, monkeypatch
     assert list(stack.moto_state.parent.glob("*.tmp")) == []
     monkeypatch.undo()
 
-    assert sorted(name.split()[0] for name in stack.reset()) == ["moto", "postgres"]
+    assert sorted(name.split()[0] for name in stack.reset()) == [
+        "moto",
+        "moto_dynamodb",
+        "postgres",
+    ]
     assert not stack.moto_state.exists()
     stack.up()
     env = stack.env()
