@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import graphlib
+import importlib
 import io
 import itertools
 import os
@@ -37,6 +38,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TextIO
@@ -353,9 +355,14 @@ def run_demo(keep: bool = False, days: int = DEMO_DAYS) -> int:
     if not 1 <= days <= MAX_DAYS:
         raise ConfigError(f"--days {days}: simulate between 1 and {MAX_DAYS} days")
     stack = Stack(default_home() / "demo")
-    stack.reset()  # fresh: the last demo's saved lake, databases and runs are forgotten
-    stack.up()
+    # The code location's resources import pandas, pyarrow, boto3… whatever the variables
+    # say: imported meanwhile, while the stack's processes start (they wait on disk and ports).
+    with ThreadPoolExecutor(1) as pool:
+        importing = pool.submit(importlib.import_module, "taxi_platform.resources.wiring")
+        stack.reset()  # fresh: the last demo's saved lake, databases and runs are forgotten
+        stack.up()
     try:
+        importing.result()
         os.environ.update(stack.env())
         start_companions(stack)
         os.environ.update(stack.env())

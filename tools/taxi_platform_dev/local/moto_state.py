@@ -1,4 +1,4 @@
-"""The moto server's S3 objects and DynamoDB tables saved to one file, and loaded back.
+"""The moto servers' S3 objects and DynamoDB tables saved to one file, and loaded back.
 
 Why: moto keeps everything in memory, so without this a stopped stack forgot the lake and the
 counters while PostgreSQL's data folder kept the rest; `stack down` saves, `stack up` loads,
