@@ -25,6 +25,7 @@ from taxi_platform.defs.clicks.silver_schema import hour_table
 from taxi_platform.settings import ConfigError
 from taxi_platform_dev.cli import main
 from taxi_platform_dev.local import moto_state
+from taxi_platform_dev.local.processes import terminate
 from taxi_platform_dev.local.stack import Stack
 
 DAYS = {date(2026, 3, 9): 5, date(2026, 3, 10): 7}  # Silver day → events written
@@ -219,6 +220,30 @@ def test_objects_tables_and_items_survive_down_and_up(written):
             assert conn.execute("SELECT v FROM persisted").fetchall() == [(42,)]
     finally:
         stack.down()
+
+
+def test_a_dynamodb_server_gone_gets_the_saved_counters_back_and_s3_keeps_its_own(written):
+    """One server gone (a crash), the other running: `up` starts the missing one and loads
+    only its part of the last save, into it; the running one keeps what it holds."""
+    stack, expected = written
+    stack.up()
+    try:
+        s3, _ = _clients(stack.env())
+        s3.put_object(Bucket=OTHER_BUCKET, Key="since-up.txt", Body=b"only in memory")
+        s3_pid = stack.load()["moto"]["pid"]
+        terminate(stack.load()["moto_dynamodb"]["pid"])
+        assert not stack.is_up()
+        stack.up()
+        assert stack.load()["moto"]["pid"] == s3_pid
+        env = stack.env()
+        s3, dynamodb = _clients(env)
+        assert _items(dynamodb, env["TAXI_PICKUP_TABLE"], "zone_id") == expected["zones"]
+        assert _items(dynamodb, INDEXED_TABLE, "pk") == expected["indexed"]
+        objects = _objects(s3, OTHER_BUCKET)
+        assert objects.pop("since-up.txt")["body"] == b"only in memory"
+        assert objects == expected["objects"][OTHER_BUCKET]
+    finally:
+        stack.down(save=False)  # the module's save stays the fixture's
 
 
 def test_a_failed_save_keeps_the_last_one_and_reset_forgets(written, monkeypatch):

@@ -306,9 +306,12 @@ def load(
     path: Path,
     say: Callable[[str], None] = print,
     prefixes: Sequence[str] | None = None,
+    objects: bool = True,
+    tables: bool = True,
 ) -> Tally:
     """What `save` wrote to `path`, into the stack's (fresh) servers; with `prefixes`, only the
-    objects under them and no tables (what a reader of those prefixes needs).
+    objects under them and no tables (what a reader of those prefixes needs); without
+    `objects` or `tables`, not those (their server kept them: only the other one restarted).
 
     Bodies are read a window at a time by this thread and uploaded by a few; the tables are
     written meanwhile by one more thread (to the other server)."""
@@ -327,10 +330,10 @@ def load(
             f"{path} was saved in format {manifest.get('format')}, this version reads "
             f"{FORMAT}: move it away, or forget it with `taxi-platform stack reset`"
         )
-    tables = manifest["tables"] if prefixes is None else []
+    loaded = manifest["tables"] if prefixes is None and tables else []
     with archive, ThreadPoolExecutor(THREADS) as pool, ThreadPoolExecutor(1) as table_thread:
-        items = table_thread.submit(_load_tables, dynamodb, archive, tables)
-        for bucket in manifest["buckets"]:
+        items = table_thread.submit(_load_tables, dynamodb, archive, loaded)
+        for bucket in manifest["buckets"] if objects else []:
             where = bucket["location"]
             s3.create_bucket(
                 Bucket=bucket["name"],
@@ -348,5 +351,5 @@ def load(
                 for body in bodies:
                     tally.add(len(body))
         tally.items = items.result()
-        tally.tables = len(tables)
+        tally.tables = len(loaded)
     return tally

@@ -148,8 +148,7 @@ class Stack:
 
     def _launch_motos(self, state: dict[str, Any]) -> list[Launched]:
         """Start the moto servers not running, without waiting for them (PostgreSQL starts
-        meanwhile). A server that is running alone keeps its data in memory: a stack saved
-        by this version restarts the other one empty and loads nothing."""
+        meanwhile)."""
         moto = state.get("moto", {})
         if pid_alive(moto.get("pid")) and "moto_dynamodb" not in state:
             raise ConfigError(
@@ -172,8 +171,9 @@ class Stack:
         for server in launched:
             state[server.name] = {"pid": server.ready(), "port": server.port}
         env = self.env(state)
-        if self.moto_state.exists() and len(launched) == len(SERVERS):
-            self._load_moto(env)
+        if self.moto_state.exists():  # into the servers started: one running kept its data
+            restarted = {server.name for server in launched}
+            self._load_moto(env, objects="moto" in restarted, tables="moto_dynamodb" in restarted)
         create_resources(
             Endpoints.of(env),
             env["AWS_REGION"],
@@ -273,11 +273,24 @@ class Stack:
                 for server in launched:
                     terminate(server.process.pid)
 
-    def _load_moto(self, env: dict[str, str], prefixes: Sequence[str] | None = None) -> None:
-        what = ", ".join(prefixes) if prefixes else "the lake and counters"
+    def _load_moto(
+        self,
+        env: dict[str, str],
+        prefixes: Sequence[str] | None = None,
+        objects: bool = True,
+        tables: bool = True,
+    ) -> None:
+        parts = [part for part, wanted in (("lake", objects), ("counters", tables)) if wanted]
+        what = ", ".join(prefixes) if prefixes else "the " + " and ".join(parts)
         self.say(f"loading {what} saved in {self.moto_state} …")
         loaded = moto_state.load(
-            Endpoints.of(env), env["AWS_REGION"], self.moto_state, self.say, prefixes
+            Endpoints.of(env),
+            env["AWS_REGION"],
+            self.moto_state,
+            self.say,
+            prefixes,
+            objects=objects,
+            tables=tables,
         )
         self.say(f"loaded {loaded.summary()}")
 
