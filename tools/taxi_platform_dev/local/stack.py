@@ -266,6 +266,7 @@ class Stack:
             launched = [launch_moto(Path(folder), name, free_port()) for name in names]
             try:
                 servers = {s.name: {"pid": s.ready(), "port": s.port} for s in launched}
+                servers.setdefault("moto_dynamodb", servers["moto"])  # not the stopped one's
                 env = self.env({**self.load(), **servers})
                 self._load_moto(env, prefixes)
                 yield env
