@@ -6,10 +6,11 @@ Each variant starts its own embedded stack (no background simulator: nothing els
 then runs the demo's `simulate_days` (each day's traffic written by the simulator, the 03:00
 `daily_zone_stats` runs with their lossless resets, the hourly snapshots) and the four
 counters runs the demo makes after it, with their Dagster jobs. Prints a Markdown table:
-wall seconds per phase, this process's and moto's CPU seconds (moto is one process: its CPU
-is the lane's floor), the time inside the helpers that talk to DynamoDB, and the ratio
-baseline / concurrent. The baseline sets the simulator's `WRITERS` and the reset's
-`RESET_WORKERS` to 1; everything else (the single scan of each table per close) is shared.
+wall seconds per phase, this process's and the DynamoDB moto's CPU seconds (one process
+serving one request at a time: its CPU is the lane's floor), the time inside the helpers that
+talk to DynamoDB, and the ratio baseline / concurrent. The baseline sets the simulator's
+`WRITERS` and the reset's `RESET_WORKERS` to 1; everything else (the single scan of each
+table per close) is shared.
 """
 
 import argparse
@@ -82,7 +83,7 @@ def lane(days: int, writers: int) -> list[tuple[str, float, float, float]]:
         stack.up()
         try:
             os.environ.update(stack.env())
-            moto = stack.load()["moto"]["pid"]
+            moto = stack.load()["moto_dynamodb"]["pid"]
             defs = load_definitions()
             plan = merged_plan([module.plan(days) for module in tool_modules("demo")])
             runs = [

@@ -18,18 +18,26 @@ from pathlib import Path
 from bench_common import load_average, machine
 
 from taxi_platform_dev.local import moto_state
-from taxi_platform_dev.local.moto import clients, start_moto
+from taxi_platform_dev.local.moto import SERVERS, Endpoints, clients, launch_moto
 from taxi_platform_dev.local.processes import free_port, terminate
 
 REGION = "ap-northeast-2"
 
 
-def _server(folder: Path) -> tuple[int, str]:
-    port = free_port()
-    return start_moto(folder, port), f"http://127.0.0.1:{port}"
+def _server(folder: Path) -> tuple[list[int], Endpoints]:
+    """The stack's two servers (S3, DynamoDB), as `stack up` starts them."""
+    launched = [launch_moto(folder, name, free_port()) for name in SERVERS]
+    pids = [server.ready() for server in launched]
+    s3, dynamodb = (f"http://127.0.0.1:{server.port}" for server in launched)
+    return pids, Endpoints(s3, dynamodb)
 
 
-def _lake(endpoint: str, objects: int) -> None:
+def _stop(pids: list[int]) -> None:
+    for pid in pids:
+        terminate(pid)
+
+
+def _lake(endpoint: Endpoints, objects: int) -> None:
     s3, _ = clients(endpoint, REGION)
     s3.create_bucket(Bucket="bench", CreateBucketConfiguration={"LocationConstraint": REGION})
     for n in range(objects):
@@ -46,18 +54,18 @@ def main() -> None:
     times: dict[tuple[str, int], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        pid, endpoint = _server(folder / "source")
+        pids, endpoint = _server(folder / "source")
         try:
             _lake(endpoint, args.objects)
             saved = folder / "state.zip"
             moto_state.save(endpoint, REGION, saved, lambda _m: None)
         finally:
-            terminate(pid)
+            _stop(pids)
         default = moto_state.THREADS
         for run in range(args.repeat):
             for threads in (1, default):
                 moto_state.THREADS = threads
-                pid, endpoint = _server(folder / f"run{run}-{threads}")
+                pids, endpoint = _server(folder / f"run{run}-{threads}")
                 try:
                     started = time.perf_counter()
                     moto_state.load(endpoint, REGION, saved, lambda _m: None)
@@ -65,7 +73,7 @@ def main() -> None:
                     moto_state.save(endpoint, REGION, folder / "again.zip", lambda _m: None)
                     done = time.perf_counter()
                 finally:
-                    terminate(pid)
+                    _stop(pids)
                     moto_state.THREADS = default
                 times.setdefault(("load", threads), []).append(loaded - started)
                 times.setdefault(("save", threads), []).append(done - loaded)

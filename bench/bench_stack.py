@@ -2,7 +2,8 @@
 
 Run by hand (not a test): `uv run python bench/bench_stack.py [--repeat 5]`.
 Prints a Markdown table of medians; copy it into bench/RESULTS.md with the machine.
-Cold start = a new stack folder each time (initdb + roles + DDL + moto + bucket/tables),
+Cold start = a new stack folder each time (initdb + roles + DDL, and meanwhile the two moto
+servers; bucket/tables),
 measured until `up()` returns (every service answering). One materialization from the shell
 is measured, against the same run in process, by bench_shell_partition.py.
 """

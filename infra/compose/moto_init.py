@@ -9,7 +9,7 @@ same variables as the code server's, else the catalogue's defaults (taxi_platfor
 import os
 
 from taxi_platform.settings import SETTINGS
-from taxi_platform_dev.local.moto import DYNAMODB_KEYS, create_resources
+from taxi_platform_dev.local.moto import DYNAMODB_KEYS, Endpoints, create_resources
 
 
 def setting(name: str) -> str:
@@ -18,7 +18,7 @@ def setting(name: str) -> str:
 
 if __name__ == "__main__":
     create_resources(
-        os.environ["AWS_ENDPOINT_URL"],
+        Endpoints.of(dict(os.environ)),
         setting("AWS_REGION"),
         setting("TAXI_LAKE_BUCKET"),
         {variable: setting(variable) for variable in DYNAMODB_KEYS},

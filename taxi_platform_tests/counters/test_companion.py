@@ -7,7 +7,7 @@ import pytest
 
 from taxi_platform_dev.domains import tool_modules
 from taxi_platform_dev.domains.counters.companion import PROCESS_NAME, start
-from taxi_platform_dev.local.moto import DYNAMODB_KEYS, create_resources
+from taxi_platform_dev.local.moto import DYNAMODB_KEYS, Endpoints, create_resources
 from taxi_platform_dev.local.processes import pid_alive, terminate
 from taxi_platform_dev.local.stack import Stack
 
@@ -18,7 +18,7 @@ TABLES = {variable: f"companion-{name}" for variable, (name, _) in DYNAMODB_KEYS
 def own_tables(stack_env, monkeypatch):
     """Tables of its own, so the background writer never touches the shared counters."""
     create_resources(
-        stack_env["AWS_ENDPOINT_URL"],
+        Endpoints.of(stack_env),
         stack_env["AWS_REGION"],
         stack_env["TAXI_LAKE_BUCKET"],
         TABLES,

@@ -160,6 +160,32 @@ def test_apply_increments_adds_per_zone_then_exact_totals():
     ]
 
 
+def test_apply_increments_writes_every_zone_once_zeros_included():
+    """The demo's first day: every zone's two items in the batch's own writes, 0 without
+    traffic (as the daily reset leaves them), never a second write of one item."""
+    client = RecordingClient()
+    batch = [{"zone": "Seaport", "dispatch": 3, "pickup": 2}]
+    assert apply_increments(client, batch, every_zone=["Seaport", "Astoria", "Midtown"]) == 8
+    added = sorted(
+        (
+            u["TableName"],
+            next(iter(u["Key"].values()))["S"],
+            u["ExpressionAttributeValues"][":n"]["N"],
+        )
+        for u in client.updates
+    )
+    assert added == [
+        ("flag-dynamodb-s", "dispatch", "3"),
+        ("flag-dynamodb-s", "pickup", "2"),
+        ("pickup-zone-dynamodb-s", "Astoria", "0"),
+        ("pickup-zone-dynamodb-s", "Midtown", "0"),
+        ("pickup-zone-dynamodb-s", "Seaport", "2"),
+        ("zone-count-dynamodb", "Astoria", "0"),
+        ("zone-count-dynamodb", "Midtown", "0"),
+        ("zone-count-dynamodb", "Seaport", "3"),
+    ]
+
+
 def test_run_simulation_paces_by_speed_and_writes_the_fleet_every_five_minutes(model):
     client, sleeps, lines = RecordingClient(), [], []
     now = [0.0]

@@ -218,6 +218,9 @@ def test_aws_env_from_the_stack_runs_assets_against_what_it_created(
     for name, value in exports.items():
         monkeypatch.setenv(name, value)
     session, endpoint = deployed["session"], deployed["endpoint"]
+    # One AWS account: every service where CloudFormation created the stack (the session
+    # stack's DynamoDB is a moto server of its own, which the template's tables are not in).
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
     dynamodb = session.client("dynamodb", endpoint_url=endpoint)
     served = {"Seaport": (7, 3), "Union Sq": (4, 0)}  # zone → (dispatches, pickups)
     for zone, (dispatches, pickups) in served.items():

@@ -37,7 +37,7 @@ def test_dev_serves_the_ui_and_stops_cleanly_on_sigterm(tmp_path):
             assert time.monotonic() < deadline, "the Dagster UI did not come up in 180 s"
             time.sleep(1)
         state = Stack(home).load()
-        pids = [state["postgres"]["pid"], state["moto"]["pid"]]
+        pids = [state[name]["pid"] for name in ("postgres", "moto", "moto_dynamodb")]
         assert all(pid_alive(pid) for pid in pids)
     finally:
         dev.send_signal(signal.SIGTERM)

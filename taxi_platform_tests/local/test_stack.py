@@ -5,8 +5,10 @@ import subprocess
 
 import psycopg
 import pytest
+from botocore.exceptions import ClientError
 
 from taxi_platform.settings import ConfigError
+from taxi_platform_dev.local.moto import SERVERS, session
 from taxi_platform_dev.local.postgres import bin_dir
 from taxi_platform_dev.local.processes import pid_alive
 from taxi_platform_dev.local.stack import Stack
@@ -31,7 +33,22 @@ def test_lifecycle_start_env_restart_stop(own_stack: Stack):
     state = own_stack.up()
     env = own_stack.env()
     assert env["TAXI_PLATFORM_ENV"] == "local"
-    assert env["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{state['moto']['port']}"
+    # S3 (and every other service) from one moto server, DynamoDB from one of its own.
+    s3, dynamodb = (f"http://127.0.0.1:{state[name]['port']}" for name in SERVERS)
+    assert env["AWS_ENDPOINT_URL"] == env["AWS_ENDPOINT_URL_S3"] == s3
+    assert env["AWS_ENDPOINT_URL_DYNAMODB"] == dynamodb != s3
+    assert len({state[name]["pid"] for name in ("postgres", *SERVERS)}) == 3
+    aws = session(env["AWS_REGION"])
+    assert (
+        env["TAXI_PICKUP_TABLE"]
+        in aws.client("dynamodb", endpoint_url=dynamodb).list_tables()["TableNames"]
+    )
+    assert aws.client("dynamodb", endpoint_url=s3).list_tables()["TableNames"] == []
+    assert env["TAXI_LAKE_BUCKET"] in [
+        b["Name"] for b in aws.client("s3", endpoint_url=s3).list_buckets()["Buckets"]
+    ]
+    with pytest.raises(ClientError, match=r"serves only dynamodb.*AWS_ENDPOINT_URL_S3"):
+        aws.client("s3", endpoint_url=dynamodb).list_buckets()
     for variable in ("TAXI_POSTGRES_URL", "TAXI_DAILY_STATS_URL", "TAXI_GOLD_URL"):
         assert f"127.0.0.1:{state['postgres']['port']}" in env[variable]
 
@@ -45,9 +62,9 @@ def test_lifecycle_start_env_restart_stop(own_stack: Stack):
     assert out.stdout.strip() == "stats_writer"
 
     # A second `up` finds the running stack and starts nothing.
-    pids = (state["postgres"]["pid"], state["moto"]["pid"])
+    pids = tuple(state[name]["pid"] for name in ("postgres", *SERVERS))
     again = own_stack.up()
-    assert (again["postgres"]["pid"], again["moto"]["pid"]) == pids
+    assert tuple(again[name]["pid"] for name in ("postgres", *SERVERS)) == pids
     assert "already running" in own_stack.messages[-1]
 
     # Data survives a restart of PostgreSQL (same folder, same passwords).
@@ -55,7 +72,7 @@ def test_lifecycle_start_env_restart_stop(own_stack: Stack):
         conn.execute("CREATE TABLE IF NOT EXISTS survives (v int)")
         conn.execute("INSERT INTO survives VALUES (42)")
     stopped = own_stack.down()
-    assert [s.split()[0] for s in stopped] == ["postgres", "moto"]
+    assert [s.split()[0] for s in stopped] == ["postgres", *SERVERS]
     assert not any(pid_alive(pid) for pid in pids)
     assert _our_processes(own_stack.home) == []
 

@@ -25,6 +25,7 @@ from taxi_platform.defs.clicks.silver_schema import hour_table
 from taxi_platform.settings import ConfigError
 from taxi_platform_dev.cli import main
 from taxi_platform_dev.local import moto_state
+from taxi_platform_dev.local.processes import terminate
 from taxi_platform_dev.local.stack import Stack
 
 DAYS = {date(2026, 3, 9): 5, date(2026, 3, 10): 7}  # Silver day → events written
@@ -34,13 +35,16 @@ INDEXED_TABLE = "persistence-indexed"
 
 
 def _clients(env: dict[str, str]):
+    """(S3, DynamoDB): each at its own server's endpoint, as boto3 reads the variables."""
     kwargs = {
-        "endpoint_url": env["AWS_ENDPOINT_URL"],
         "region_name": env["AWS_REGION"],
         "aws_access_key_id": "testing",
         "aws_secret_access_key": "testing",
     }
-    return boto3.client("s3", **kwargs), boto3.client("dynamodb", **kwargs)
+    return (
+        boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"], **kwargs),
+        boto3.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL_DYNAMODB"], **kwargs),
+    )
 
 
 def _silver_day(day: date, events: int) -> bytes:
@@ -191,7 +195,8 @@ def test_sql_reads_a_stopped_stacks_saved_lake(written, monkeypatch, capsys):
     ]
     assert out.splitlines() == ["event_date,n", *want]
     assert f"the stopped stack in {stack.home}" in err
-    assert not stack.is_up() and stack.running() == {"postgres": False, "moto": False}
+    assert not stack.is_up()
+    assert stack.running() == {"postgres": False, "moto": False, "moto_dynamodb": False}
     assert stack.moto_state.read_bytes() == saved  # reading did not touch the save
 
 
@@ -207,10 +212,38 @@ def test_objects_tables_and_items_survive_down_and_up(written):
         assert _items(dynamodb, env["TAXI_PICKUP_TABLE"], "zone_id") == expected["zones"]
         assert _items(dynamodb, INDEXED_TABLE, "pk") == expected["indexed"]
         assert _table_shape(dynamodb, INDEXED_TABLE) == expected["indexed_shape"]
+        # Each back in its own server: no table landed in the S3 one.
+        s3_server = _clients({**env, "AWS_ENDPOINT_URL_DYNAMODB": env["AWS_ENDPOINT_URL_S3"]})[1]
+        assert env["AWS_ENDPOINT_URL_DYNAMODB"] != env["AWS_ENDPOINT_URL_S3"]
+        assert s3_server.list_tables()["TableNames"] == []
         with psycopg.connect(env["TAXI_DAILY_STATS_URL"]) as conn:
             assert conn.execute("SELECT v FROM persisted").fetchall() == [(42,)]
     finally:
         stack.down()
+
+
+def test_a_dynamodb_server_gone_gets_the_saved_counters_back_and_s3_keeps_its_own(written):
+    """One server gone (a crash), the other running: `up` starts the missing one and loads
+    only its part of the last save, into it; the running one keeps what it holds."""
+    stack, expected = written
+    stack.up()
+    try:
+        s3, _ = _clients(stack.env())
+        s3.put_object(Bucket=OTHER_BUCKET, Key="since-up.txt", Body=b"only in memory")
+        s3_pid = stack.load()["moto"]["pid"]
+        terminate(stack.load()["moto_dynamodb"]["pid"])
+        assert not stack.is_up()
+        stack.up()
+        assert stack.load()["moto"]["pid"] == s3_pid
+        env = stack.env()
+        s3, dynamodb = _clients(env)
+        assert _items(dynamodb, env["TAXI_PICKUP_TABLE"], "zone_id") == expected["zones"]
+        assert _items(dynamodb, INDEXED_TABLE, "pk") == expected["indexed"]
+        objects = _objects(s3, OTHER_BUCKET)
+        assert objects.pop("since-up.txt")["body"] == b"only in memory"
+        assert objects == expected["objects"][OTHER_BUCKET]
+    finally:
+        stack.down(save=False)  # the module's save stays the fixture's
 
 
 def test_a_failed_save_keeps_the_last_one_and_reset_forgets(written, monkeypatch):
@@ -237,7 +270,11 @@ def test_a_failed_save_keeps_the_last_one_and_reset_forgets(written, monkeypatch
     assert list(stack.moto_state.parent.glob("*.tmp")) == []
     monkeypatch.undo()
 
-    assert sorted(name.split()[0] for name in stack.reset()) == ["moto", "postgres"]
+    assert sorted(name.split()[0] for name in stack.reset()) == [
+        "moto",
+        "moto_dynamodb",
+        "postgres",
+    ]
     assert not stack.moto_state.exists()
     stack.up()
     env = stack.env()

@@ -10,6 +10,7 @@ from dagster._core.test_utils import freeze_time  # test clock; no public equiva
 
 from taxi_platform_dev.domains import tool_modules
 from taxi_platform_dev.domains.logs.companion import PROCESS_NAME, start
+from taxi_platform_dev.local.moto import SERVERS
 from taxi_platform_dev.local.processes import pid_alive
 from taxi_platform_dev.local.stack import Stack
 
@@ -74,9 +75,9 @@ def test_the_companion_serves_the_stack_key_once_and_stack_down_stops_it(stack, 
     state = {
         k: v
         for k, v in stack.load().items()
-        if k in ("postgres", "moto", "passwords", "fernet_key")
+        if k in ("postgres", *SERVERS, "passwords", "fernet_key")
     }
-    for name in ("postgres", "moto"):  # ports and passwords only: this stack must not own them
+    for name in ("postgres", *SERVERS):  # ports and passwords only: this stack must not own them
         state[name] = {"port": state[name]["port"]}
     home.state_file.write_text(json.dumps(state))
 

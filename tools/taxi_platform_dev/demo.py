@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import graphlib
+import importlib
 import io
 import itertools
 import os
@@ -359,9 +360,14 @@ def run_demo(keep: bool = False, days: int = DEMO_DAYS) -> int:
     if not 1 <= days <= MAX_DAYS:
         raise ConfigError(f"--days {days}: simulate between 1 and {MAX_DAYS} days")
     stack = Stack(default_home() / "demo")
-    stack.reset()  # fresh: the last demo's saved lake, databases and runs are forgotten
-    stack.up()
+    # The code location's resources import pandas, pyarrow, boto3… whatever the variables
+    # say: imported meanwhile, while the stack's processes start (they wait on disk and ports).
+    with ThreadPoolExecutor(1) as pool:
+        importing = pool.submit(importlib.import_module, "taxi_platform.resources.wiring")
+        stack.reset()  # fresh: the last demo's saved lake, databases and runs are forgotten
+        stack.up()
     try:
+        importing.result()
         os.environ.update(stack.env())
         # The instance's tables are created here, once, not by two runs at once, while the
         # companions start (seconds of waiting for their answer); the instance is closed (no

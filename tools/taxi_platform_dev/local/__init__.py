@@ -1,1 +1,1 @@
-"""The embedded local stack: PostgreSQL and a moto server for S3/DynamoDB, all from pip."""
+"""The embedded local stack: PostgreSQL and moto servers for S3 and DynamoDB, all from pip."""

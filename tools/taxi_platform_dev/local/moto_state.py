@@ -1,4 +1,4 @@
-"""The moto server's S3 objects and DynamoDB tables saved to one file, and loaded back.
+"""The moto servers' S3 objects and DynamoDB tables saved to one file, and loaded back.
 
 Why: moto keeps everything in memory, so without this a stopped stack forgot the lake and the
 counters while PostgreSQL's data folder kept the rest; `stack down` saves, `stack up` loads,
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from taxi_platform.settings import ConfigError
-from taxi_platform_dev.local.moto import clients
+from taxi_platform_dev.local.moto import Endpoints, clients
 
 FORMAT = 1
 MIB = 1024 * 1024
@@ -169,12 +169,31 @@ def _write_entry(archive: zipfile.ZipFile, entry: str, body: bytes) -> None:
         out.write(body)
 
 
-def save(endpoint: str, region: str, path: Path, say: Callable[[str], None] = print) -> Tally:
-    """Every bucket's objects and every table's items of the server at `endpoint`, to `path`.
+def _scan_tables(dynamodb) -> list[tuple[dict, list[dict]]]:
+    """(create_table arguments, items) of every table."""
+    return [
+        (
+            _table_spec(dynamodb.describe_table(TableName=table)["Table"]),
+            [
+                item
+                for scanned in dynamodb.get_paginator("scan").paginate(TableName=table)
+                for item in scanned["Items"]
+            ],
+        )
+        for page in dynamodb.get_paginator("list_tables").paginate()
+        for table in page["TableNames"]
+    ]
+
+
+def save(
+    endpoints: Endpoints, region: str, path: Path, say: Callable[[str], None] = print
+) -> Tally:
+    """Every bucket's objects and every table's items of the stack's servers, to `path`.
 
     Objects are fetched a window at a time by a few threads (moto serves each request in a
-    thread of its own) and written in listing order by this one."""
-    s3, dynamodb = clients(endpoint, region)
+    thread of its own) and written in listing order by this one; the tables are scanned
+    meanwhile by one more thread (they live in a server of their own)."""
+    s3, dynamodb = clients(endpoints, region)
     tally = Tally(say, "saved")
     manifest: dict[str, Any] = {"format": FORMAT, "buckets": [], "tables": []}
 
@@ -186,7 +205,9 @@ def save(endpoint: str, region: str, path: Path, say: Callable[[str], None] = pr
         _replacing(path) as tmp,
         zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive,
         ThreadPoolExecutor(THREADS) as pool,
+        ThreadPoolExecutor(1) as table_thread,
     ):
+        tables = table_thread.submit(_scan_tables, dynamodb)
         for bucket in s3.list_buckets().get("Buckets", []):
             name = bucket["Name"]
             location = s3.get_bucket_location(Bucket=name).get("LocationConstraint")
@@ -206,19 +227,12 @@ def save(endpoint: str, region: str, path: Path, say: Callable[[str], None] = pr
                     objects.append({"key": key, "entry": entry, "etag": etag, "extra": extra})
                     tally.add(len(body))
             manifest["buckets"].append({"name": name, "location": location, "objects": objects})
-        for page in dynamodb.get_paginator("list_tables").paginate():
-            for table in page["TableNames"]:
-                items = [
-                    item
-                    for scanned in dynamodb.get_paginator("scan").paginate(TableName=table)
-                    for item in scanned["Items"]
-                ]
-                entry = f"dynamodb/{len(manifest['tables'])}.json"
-                archive.writestr(entry, json.dumps(items, default=_encode))
-                spec = _table_spec(dynamodb.describe_table(TableName=table)["Table"])
-                manifest["tables"].append({"spec": spec, "entry": entry})
-                tally.items += len(items)
-                tally.tables += 1
+        for spec, items in tables.result():
+            entry = f"dynamodb/{len(manifest['tables'])}.json"
+            archive.writestr(entry, json.dumps(items, default=_encode))
+            manifest["tables"].append({"spec": spec, "entry": entry})
+            tally.items += len(items)
+            tally.tables += 1
         archive.writestr("manifest.json", json.dumps(manifest))
     return tally
 
@@ -275,18 +289,33 @@ def _write_items(dynamodb, table: str, items: list[dict]) -> None:
             requests = dynamodb.batch_write_item(RequestItems=requests).get("UnprocessedItems")
 
 
+def _load_tables(dynamodb, archive: zipfile.ZipFile, tables: list[dict]) -> int:
+    """Create each saved table and write its items back; how many items."""
+    count = 0
+    for table in tables:
+        dynamodb.create_table(**table["spec"])
+        items = json.loads(archive.read(table["entry"]), object_hook=_decode)
+        _write_items(dynamodb, table["spec"]["TableName"], items)
+        count += len(items)
+    return count
+
+
 def load(
-    endpoint: str,
+    endpoints: Endpoints,
     region: str,
     path: Path,
     say: Callable[[str], None] = print,
     prefixes: Sequence[str] | None = None,
+    objects: bool = True,
+    tables: bool = True,
 ) -> Tally:
-    """What `save` wrote to `path`, into the (fresh) server at `endpoint`; with `prefixes`,
-    only the objects under them and no tables (what a reader of those prefixes needs).
+    """What `save` wrote to `path`, into the stack's (fresh) servers; with `prefixes`, only the
+    objects under them and no tables (what a reader of those prefixes needs); without
+    `objects` or `tables`, not those (their server kept them: only the other one restarted).
 
-    Bodies are read a window at a time by this thread and uploaded by a few."""
-    s3, dynamodb = clients(endpoint, region)
+    Bodies are read a window at a time by this thread and uploaded by a few; the tables are
+    written meanwhile by one more thread (to the other server)."""
+    s3, dynamodb = clients(endpoints, region)
     tally = Tally(say, "loaded")
     try:
         archive = zipfile.ZipFile(path)
@@ -301,8 +330,10 @@ def load(
             f"{path} was saved in format {manifest.get('format')}, this version reads "
             f"{FORMAT}: move it away, or forget it with `taxi-platform stack reset`"
         )
-    with archive, ThreadPoolExecutor(THREADS) as pool:
-        for bucket in manifest["buckets"]:
+    loaded = manifest["tables"] if prefixes is None and tables else []
+    with archive, ThreadPoolExecutor(THREADS) as pool, ThreadPoolExecutor(1) as table_thread:
+        items = table_thread.submit(_load_tables, dynamodb, archive, loaded)
+        for bucket in manifest["buckets"] if objects else []:
             where = bucket["location"]
             s3.create_bucket(
                 Bucket=bucket["name"],
@@ -319,10 +350,6 @@ def load(
                 tally.etags_changed += sum(not k for k in kept)
                 for body in bodies:
                     tally.add(len(body))
-        for table in manifest["tables"] if prefixes is None else []:
-            dynamodb.create_table(**table["spec"])
-            items = json.loads(archive.read(table["entry"]), object_hook=_decode)
-            _write_items(dynamodb, table["spec"]["TableName"], items)
-            tally.items += len(items)
-            tally.tables += 1
+        tally.items = items.result()
+        tally.tables = len(loaded)
     return tally

@@ -3,8 +3,9 @@
 State (ports, PIDs, generated passwords and the Fernet key) lives in `stack.json` inside
 the stack folder, readable only by its owner; `env` turns it into the platform's variables.
 `up` is idempotent and serialised by a lock file, so a second `up` finds the first.
-The data outlives `down` as an AWS account's does: PostgreSQL's in its data folder, moto's
-S3 objects and DynamoDB items saved by `down` to `moto/state.zip` and loaded by `up`.
+The data outlives `down` as an AWS account's does: PostgreSQL's in its data folder, the moto
+servers' S3 objects and DynamoDB items saved by `down` to `moto/state.zip` and loaded by `up`.
+`up` starts PostgreSQL and the two moto servers (`local/moto.py`) at once.
 `reset` forgets both.
 """
 
@@ -31,7 +32,7 @@ from cryptography.fernet import Fernet
 
 from taxi_platform.settings import INFRA_DIR, REPO_ROOT, SETTINGS, ConfigError, zones_csv_default
 from taxi_platform_dev.local import moto_state
-from taxi_platform_dev.local.moto import create_resources, start_moto
+from taxi_platform_dev.local.moto import SERVERS, Endpoints, Launched, create_resources, launch_moto
 from taxi_platform_dev.local.postgres import EmbeddedPostgres
 from taxi_platform_dev.local.processes import choose_port, free_port, pid_alive, terminate
 
@@ -91,13 +92,13 @@ class Stack:
         state = self.load() if state is None else state
         return {
             name: pid_alive(state.get(name, {}).get("pid"))
-            for name in ("postgres", "moto")
+            for name in ("postgres", *SERVERS)
             if state.get(name)
         }
 
     def is_up(self) -> bool:
         alive = self.running()
-        return bool(alive) and all(alive.values()) and len(alive) == 2
+        return bool(alive) and all(alive.values()) and len(alive) == 1 + len(SERVERS)
 
     def up(self) -> dict[str, Any]:
         """Start what is not running; a no-op (with a message) when everything already is."""
@@ -108,8 +109,14 @@ class Stack:
                 return state
             state.setdefault("passwords", {r: secrets.token_urlsafe(18) for r in ROLES})
             state.setdefault("fernet_key", Fernet.generate_key().decode())
-            self._up_postgres(state)
-            self._up_moto(state)
+            launched = self._launch_motos(state)
+            try:
+                self._up_postgres(state)
+                self._up_motos(state, launched)
+            except BaseException:
+                for server in launched:  # not left running half set up, nor orphaned
+                    terminate(server.process.pid)
+                raise
             self._up_dagster_home()
             self._save(state)
             self.say(f'stack ready in {self.home}: eval "$(taxi-platform stack env)" to use it')
@@ -139,30 +146,42 @@ class Stack:
             f"PostgreSQL ready on 127.0.0.1:{port} (pid {pid}, {time.monotonic() - started:.1f}s)"
         )
 
-    def _up_moto(self, state: dict[str, Any]) -> None:
-        if pid_alive(state.get("moto", {}).get("pid")):
+    def _launch_motos(self, state: dict[str, Any]) -> list[Launched]:
+        """Start the moto servers not running, without waiting for them (PostgreSQL starts
+        meanwhile)."""
+        moto = state.get("moto", {})
+        if pid_alive(moto.get("pid")) and "moto_dynamodb" not in state:
+            raise ConfigError(
+                f"the stack in {self.home} runs one moto for S3 and DynamoDB (started before "
+                "they had a server each): run `taxi-platform stack down` (it saves their data), "
+                "then `taxi-platform stack up`"
+            )
+        launched = []
+        for name, (_, port_variable) in SERVERS.items():
+            if pid_alive(state.get(name, {}).get("pid")):
+                continue
+            port = choose_port(port_variable, state.get(name, {}).get("port"))
+            launched.append(launch_moto(self.home / "moto", name, port))
+        return launched
+
+    def _up_motos(self, state: dict[str, Any], launched: list[Launched]) -> None:
+        if not launched:
             return
-        port = choose_port("TAXI_STACK_MOTO_PORT", state.get("moto", {}).get("port"))
         started = time.monotonic()
-        pid = start_moto(self.home / "moto", port)
-        state["moto"] = {"pid": pid, "port": port}
+        for server in launched:
+            state[server.name] = {"pid": server.ready(), "port": server.port}
         env = self.env(state)
-        if self.moto_state.exists():
-            try:
-                self._load_moto(env)
-            except BaseException:
-                terminate(pid)  # not left running half loaded, nor orphaned
-                raise
+        if self.moto_state.exists():  # into the servers started: one running kept its data
+            restarted = {server.name for server in launched}
+            self._load_moto(env, objects="moto" in restarted, tables="moto_dynamodb" in restarted)
         create_resources(
-            env["AWS_ENDPOINT_URL"],
+            Endpoints.of(env),
             env["AWS_REGION"],
             env["TAXI_LAKE_BUCKET"],
             {k: v for k, v in env.items() if k.endswith("_TABLE")},
         )
-        self.say(
-            f"moto (S3, DynamoDB) ready on 127.0.0.1:{port} (pid {pid}, "
-            f"{time.monotonic() - started:.1f}s)"
-        )
+        where = ", ".join(f"{s.name} on 127.0.0.1:{s.port} (pid {s.process.pid})" for s in launched)
+        self.say(f"ready: {where} ({time.monotonic() - started:.1f}s)")
 
     def _up_dagster_home(self) -> None:
         home = self.home / "dagster_home"
@@ -185,14 +204,12 @@ class Stack:
             return self._stop(state)
 
     def _save_moto(self, state: dict[str, Any]) -> None:
-        if not pid_alive(state.get("moto", {}).get("pid")):
+        if not any(pid_alive(state.get(name, {}).get("pid")) for name in SERVERS):
             return  # nothing in memory: the last save (if any) stays what `up` loads
         env = self.env(state)
         self.say(f"saving the lake and counters to {self.moto_state} …")
         try:
-            saved = moto_state.save(
-                env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say
-            )
+            saved = moto_state.save(Endpoints.of(env), env["AWS_REGION"], self.moto_state, self.say)
         except Exception as exc:
             raise ConfigError(
                 f"could not save moto's data to {self.moto_state} ({type(exc).__name__}: "
@@ -220,7 +237,7 @@ class Stack:
         if pid_alive(pid):
             stops.append(pg.stop)
             stopped.append(f"postgres (pid {pid})")
-        for name in ("moto", *state.get("extra_processes", {})):
+        for name in (*SERVERS, *state.get("extra_processes", {})):
             entry = state.get(name) or state.get("extra_processes", {}).get(name, {})
             if pid_alive(entry.get("pid")):
                 stops.append(functools.partial(terminate, entry["pid"]))
@@ -230,7 +247,7 @@ class Stack:
             list(pool.map(lambda stop: stop(), stops))
         if pid_alive(pid):
             terminate(pid)  # PostgreSQL that pg_ctl could not stop
-        for name in ("postgres", "moto"):
+        for name in ("postgres", *SERVERS):
             state.get(name, {}).pop("pid", None)
         state.pop("extra_processes", None)
         if state:
@@ -239,25 +256,42 @@ class Stack:
 
     @contextlib.contextmanager
     def serving_saved(self, prefixes: Sequence[str] | None = None) -> Iterator[dict[str, str]]:
-        """The stack's variables with S3 and DynamoDB served, for the block, by a moto of
-        its own holding what `down` last saved (with `prefixes`: only the objects under
-        them): a stopped stack read without starting it (its save is left as it was,
+        """The stack's variables with S3 and DynamoDB served, for the block, by moto servers
+        of their own holding what `down` last saved (with `prefixes`: only the objects under
+        them, no tables, so no DynamoDB server: its variable names the S3 one, whose tables
+        are as empty): a stopped stack read without starting it (its save is left as it was,
         whatever the block writes)."""
+        names = ["moto"] if prefixes else list(SERVERS)
         with tempfile.TemporaryDirectory(prefix="taxi-saved-lake-") as folder:
-            port = free_port()
-            pid = start_moto(Path(folder), port)
+            launched = [launch_moto(Path(folder), name, free_port()) for name in names]
             try:
-                env = self.env({**self.load(), "moto": {"pid": pid, "port": port}})
+                servers = {s.name: {"pid": s.ready(), "port": s.port} for s in launched}
+                servers.setdefault("moto_dynamodb", servers["moto"])  # not the stopped one's
+                env = self.env({**self.load(), **servers})
                 self._load_moto(env, prefixes)
                 yield env
             finally:
-                terminate(pid)
+                for server in launched:
+                    terminate(server.process.pid)
 
-    def _load_moto(self, env: dict[str, str], prefixes: Sequence[str] | None = None) -> None:
-        what = ", ".join(prefixes) if prefixes else "the lake and counters"
+    def _load_moto(
+        self,
+        env: dict[str, str],
+        prefixes: Sequence[str] | None = None,
+        objects: bool = True,
+        tables: bool = True,
+    ) -> None:
+        parts = [part for part, wanted in (("lake", objects), ("counters", tables)) if wanted]
+        what = ", ".join(prefixes) if prefixes else "the " + " and ".join(parts)
         self.say(f"loading {what} saved in {self.moto_state} …")
         loaded = moto_state.load(
-            env["AWS_ENDPOINT_URL"], env["AWS_REGION"], self.moto_state, self.say, prefixes
+            Endpoints.of(env),
+            env["AWS_REGION"],
+            self.moto_state,
+            self.say,
+            prefixes,
+            objects=objects,
+            tables=tables,
         )
         self.say(f"loaded {loaded.summary()}")
 
@@ -286,6 +320,9 @@ class Stack:
         if not state.get("postgres") or not state.get("moto"):
             return {}
         endpoint = f"http://127.0.0.1:{state['moto']['port']}"
+        # Without a DynamoDB server of its own (a stack saved before it had one, a lake served
+        # alone by `serving_saved`) the one moto serves DynamoDB too.
+        dynamodb = state.get("moto_dynamodb") or state["moto"]
         defaults = {
             name: s.default
             for name, s in SETTINGS.items()
@@ -298,9 +335,10 @@ class Stack:
             "AWS_DEFAULT_REGION": "ap-northeast-2",
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
+            # S3 and every other service (what a client of no own variable reaches)
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_ENDPOINT_URL_S3": endpoint,
-            "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+            "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{dynamodb['port']}",
             **self._urls(state),
             "TAXI_LOG_FERNET_KEY": state["fernet_key"],
             "TAXI_ZONES_URL": zones_csv_default(),
@@ -320,12 +358,12 @@ class Stack:
     def status_lines(self) -> list[str]:
         state = self.load()
         lines = [f"stack folder: {self.home}"]
-        for name in ("postgres", "moto", *state.get("extra_processes", {})):
+        for name in ("postgres", *SERVERS, *state.get("extra_processes", {})):
             entry = state.get(name) or state.get("extra_processes", {}).get(name) or {}
             alive = pid_alive(entry.get("pid"))
             where = f"127.0.0.1:{entry['port']}" if entry.get("port") else "-"
             pid = entry.get("pid", "-")
-            lines.append(f"{name:<10} {'running' if alive else 'stopped':<8} pid {pid} {where}")
+            lines.append(f"{name:<13} {'running' if alive else 'stopped':<8} pid {pid} {where}")
         if self.moto_state.exists():
             saved = self.moto_state.stat()
             when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(saved.st_mtime))

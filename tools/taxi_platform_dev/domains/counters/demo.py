@@ -26,6 +26,7 @@ traffic on top.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -88,17 +89,19 @@ def simulate_days(days: int) -> None:
         for name in ("dynamodb", "daily_stats_db", "reference")
     }
     zones = valid_zone_names(live["reference"])
-    _counters_after_a_reset(client, tables, model.zones)
+    first_hourly = max(0, days - HOURLY_DAYS)
+    if not first_hourly:  # the first day's start is snapshotted: its items must exist
+        _counters_after_a_reset(client, tables, model.zones)
     dispatches = pickups = rows = snapshots = 0
 
     def at_clock(job, asset, at: datetime, **kwargs) -> dg.ExecuteInProcessResult:
         config = {asset.op.name: {"config": {"clock_at": at.isoformat()}}}
         return run_job(job, [asset], resources, instance, ops=config, **kwargs)
 
-    def traffic(start: datetime, end: datetime) -> None:
+    def traffic(start: datetime, end: datetime, every_zone: Sequence[str] = ()) -> None:
         nonlocal dispatches, pickups
         batch = model.increments(start, end)
-        apply_increments(client, batch, tables)
+        apply_increments(client, batch, tables, every_zone)
         dispatches += sum(e["dispatch"] for e in batch)
         pickups += sum(e["pickup"] for e in batch)
 
@@ -125,12 +128,15 @@ def simulate_days(days: int) -> None:
         write(hours)
         traffic(start, start + 24 * HOUR)
 
-    first_hourly = max(0, days - HOURLY_DAYS)
     started = time.monotonic()
     with demo_instance() as instance:
         for number, day in enumerate(simulated_days(days)):
             if number < first_hourly:  # a whole day at once; its end is the next's baseline
-                traffic(day_start(day), day_start(day) + 24 * HOUR)
+                # The first day also leaves every zone's items, at 0 where it had no
+                # traffic: in the same writes (one per item, ~500 fewer requests to moto
+                # than writing the zeros first), read by nothing before they are all there.
+                every_zone = model.zones if number == 0 else ()
+                traffic(day_start(day), day_start(day) + 24 * HOUR, every_zone)
                 if number == first_hourly - 1:
                     scan = read_zone_counters(live["dynamodb"], zones)
                     write({day_start(day) + 24 * HOUR: scan.rows()})
@@ -160,7 +166,8 @@ def simulate_days(days: int) -> None:
 
 def _counters_after_a_reset(client, tables: CounterTables, zones: list[str]) -> None:
     """Every zone's items at 0, as the daily reset leaves them (it subtracts, never deletes),
-    so the first snapshot is a baseline for every zone."""
+    so the first snapshot is a baseline for every zone (when the first day is snapshotted
+    from its start; otherwise its batch writes them, `apply_increments`' `every_zone`)."""
     items = [
         (table, ZONE_KEY, zone, 0)
         for table in (tables.zone_dispatch, tables.pickup)

@@ -199,22 +199,29 @@ def add_count(client: Any, table: str, key_attribute: str, key: str, amount: int
 
 
 def apply_increments(
-    client: Any, batch: Iterable[dict[str, Any]], tables: CounterTables = DEFAULT_TABLES
+    client: Any,
+    batch: Iterable[dict[str, Any]],
+    tables: CounterTables = DEFAULT_TABLES,
+    every_zone: Iterable[str] = (),
 ) -> int:
     """Write a batch like the dispatch server: per-zone counters first, then the two totals by
     exactly the batch's sums. Zone items appear on their first increment, as in production;
     both flag items are always touched (`ADD 0` creates them) so the totals exist from the
-    first batch on. The updates of each step are `WRITERS` at a time, as the server's request
-    handlers write them. Returns the number of UpdateItem calls."""
+    first batch on. The zones of `every_zone` get both their items written even without
+    traffic (`ADD 0`, as the daily reset leaves them), in the same step: one write per item.
+    The updates of each step are `WRITERS` at a time, as the server's request handlers write
+    them. Returns the number of UpdateItem calls."""
     batch = list(batch)
+    touched = set(every_zone)
+    quiet = sorted(touched - {entry["zone"] for entry in batch})
     zones = [
         (table, ZONE_KEY, entry["zone"], n)
-        for entry in batch
+        for entry in [*batch, *({"zone": zone, "dispatch": 0, "pickup": 0} for zone in quiet)]
         for table, n in (
             (tables.zone_dispatch, entry["dispatch"]),
             (tables.pickup, entry["pickup"]),
         )
-        if n
+        if n or entry["zone"] in touched
     ]
     totals = [(tables.flag, FLAG_KEY, t, sum(e[t] for e in batch)) for t in FLAG_TYPES]
     for updates in (zones, totals):
