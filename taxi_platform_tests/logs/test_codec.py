@@ -406,19 +406,30 @@ def test_event_hour_is_the_utc_hour(instant: datetime) -> None:
 
 
 @FEW
-@given(st.lists(records, max_size=30))
-def test_group_by_hour(batch: list[dict]) -> None:
+@given(st.lists(records, max_size=30), st.lists(st.booleans(), min_size=30, max_size=30))
+def test_group_by_hour(batch: list[dict], raw: list[bool]) -> None:
+    """Compressed records, and raw and compressed ones mixed: hours in the order of their
+    first record, records in input order."""
     compressed = [expected_compressed(record) for record in batch]
-    expected: dict[datetime, list[dict]] = {}
-    for record, original in zip(compressed, batch, strict=True):
-        instant = datetime.fromisoformat(original["inDate"]).astimezone(UTC)
-        expected.setdefault(instant.replace(minute=0, second=0, microsecond=0), []).append(record)
-    assert group_by_hour(compressed) == expected
+    mixed = [r if keep_raw else c for r, c, keep_raw in zip(batch, compressed, raw, strict=False)]
+    for records_in in (compressed, mixed):
+        expected: dict[datetime, list[dict]] = {}
+        for record, original in zip(records_in, batch, strict=True):
+            instant = datetime.fromisoformat(original["inDate"]).astimezone(UTC)
+            hour = instant.replace(minute=0, second=0, microsecond=0)
+            expected.setdefault(hour, []).append(record)
+        grouped = group_by_hour(records_in)
+        assert list(grouped.items()) == list(expected.items())
+        ids = [[id(record) for record in group] for group in grouped.values()]
+        assert ids == [[id(record) for record in group] for group in expected.values()]
 
 
 def test_event_hour_rejects_a_non_canonical_in_date() -> None:
     with pytest.raises(InvalidRecord, match="inDate"):
         event_hour_utc({**SEARCH, "inDate": "2026-11-21T09:15:02+09:00"})
+    batch = [SEARCH, compress_record(VIEW), {**VIEW, "inDate": "2026-02-30T09:15:02.000000+09:00"}]
+    with pytest.raises(InvalidRecord, match=r"^record 2: field 'inDate' must be a raw or"):
+        group_by_hour(batch)
 
 
 @pytest.mark.parametrize(

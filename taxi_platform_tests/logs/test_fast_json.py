@@ -7,7 +7,12 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taxi_platform.defs.logs.fast_json import canonical_lines, loads, sorted_lines_text
+from taxi_platform.defs.logs.fast_json import (
+    canonical_lines,
+    distinct_lines_text,
+    loads,
+    sorted_lines_text,
+)
 
 MANY = settings(max_examples=300, deadline=None)
 # Every JSON value, with what orjson and the standard library write or read differently:
@@ -46,6 +51,23 @@ def test_canonical_lines_are_the_standard_librarys(records: list[dict]) -> None:
 def test_sorted_lines_text_is_the_standard_librarys(records: list[dict]) -> None:
     expected = b"".join(line + b"\n" for line in sorted(map(stdlib_line, records)))
     assert sorted_lines_text(records) == expected
+
+
+@MANY
+@given(
+    st.lists(objects, max_size=6).flatmap(
+        lambda some: st.lists(st.sampled_from(some) if some else objects, max_size=10)
+    )
+)
+def test_distinct_lines_text_drops_exact_duplicates(records: list[dict]) -> None:
+    """Records drawn with repeats: the first of each canonical line, in order, and the text
+    of those lines, as the standard library writes them."""
+    firsts: dict[bytes, dict] = {}
+    for record in records:
+        firsts.setdefault(stdlib_line(record), record)
+    unique, text = distinct_lines_text(records)
+    assert unique == list(firsts.values())
+    assert text == b"".join(line + b"\n" for line in sorted(firsts))
 
 
 @MANY

@@ -38,9 +38,9 @@ from taxi_platform.defs.logs.codec import (
     compress_records,
     decompress_records,
     decrypt_batch,
+    distinct_records,
     event_hour_utc,
     group_by_hour,
-    record_identity,
 )
 from taxi_platform.defs.logs.layout import (
     MAX_LATENESS,
@@ -69,6 +69,7 @@ class HourOutput:
 
     hour: datetime
     records: list[dict[str, Any]] = field(default_factory=list)
+    text: bytes = b""  # the bronze object's text of `records` (`codec.encode_hour_text`)
     quarantine: dict[str, dict[str, Any]] = field(default_factory=dict)
     landed: int = 0
     duplicates: int = 0
@@ -124,9 +125,8 @@ def build_hours(
         _attribute(batch, fernet, run, candidates)
     for hour, records in candidates.items():
         output = run.hours[hour]
-        unique = {record_identity(record): record for record in records}
-        output.records = list(unique.values())
-        output.duplicates = len(records) - len(unique)
+        output.records, output.text = distinct_records(records)  # type: ignore[assignment]
+        output.duplicates = len(records) - len(output.records)
         output.landed += len(records)
     return run
 
