@@ -35,9 +35,8 @@ from taxi_platform.defs.logs.codec import (
     CodecError,
     InvalidRecord,
     Rejected,
-    compress_records,
     decompress_records,
-    decrypt_batch,
+    decrypt_and_compress,
     distinct_records,
     event_hour_utc,
     group_by_hour,
@@ -148,14 +147,13 @@ def _attribute(
     landing = batch.landing
     owner = run.hours.get(floor_hour(landing.fetched_at))
     try:
-        raw = decrypt_batch(response_token(batch.body), fernet)
+        compressed, rejected = decrypt_and_compress(response_token(batch.body), fernet)
     except CodecError as exc:
         run.bad_tokens += isinstance(exc, BadToken)
         if owner is not None:
             owner.document_for(landing)["batch_error"] = _error(exc)
         return
     run.batches_decrypted += 1
-    compressed, rejected = compress_records(raw, in_place=True)
     for hour, records in group_by_hour(compressed).items():
         arrived_late = late(hour, landing.fetched_at)
         if in_time(hour, landing.fetched_at) or arrived_late:

@@ -72,17 +72,18 @@ from typing import Any
 import numpy as np
 from cryptography.fernet import Fernet, InvalidToken
 
-from taxi_platform.defs.logs import fast_json
+from taxi_platform.defs.logs import fast_json, usual_batch
+from taxi_platform.defs.logs.limits import (
+    MAX_BIGINT,
+    MAX_DEPTH,
+    MAX_EXTRA_VALUES,
+    MAX_RECORD_CHARS,
+    MAX_TEXT_CHARS,
+)
 
 GZIP_LEVEL = 6  # zlib's default; on these JSON lines level 9 costs ~2x the CPU for ~3 % less
 HOUR_OBJECT_NAME = "api_logs.jsonl.gz"
 
-# What every stage after bronze can store (module docstring, "Storable records only").
-MAX_BIGINT = 2**63 - 1
-MAX_TEXT_CHARS = 65_536  # one string: far above any URL, title or query the API serves
-MAX_RECORD_CHARS = 1_048_576  # all strings of one record together
-MAX_DEPTH = 32  # nesting inside one extra field
-MAX_EXTRA_VALUES = 10_000  # values (containers included) across a record's extra fields
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -129,12 +130,32 @@ def decrypt_batch(token: bytes | str, fernet: Fernet) -> list[Any]:
     `compress_records` rather than taking its batch with it. No TTL is applied, because
     landing keeps tokens for re-processing long after they were issued.
     """
+    return _parse(_decrypt(token, fernet))
+
+
+def decrypt_and_compress(
+    token: bytes | str, fernet: Fernet
+) -> tuple[list[dict[str, Any]], list[Rejected]]:
+    """`compress_records(decrypt_batch(token, fernet), in_place=True)`, with the same results
+    and errors; the usual batch is parsed and checked in C (`usual_batch`)."""
+    payload = _decrypt(token, fernet)
+    typed = usual_batch.decode(payload)
+    if typed is None:
+        return compress_records(_parse(payload), in_place=True)
+    records, usual = typed
+    return _convert(_RAW, records, in_place=True, usual=usual)
+
+
+def _decrypt(token: bytes | str, fernet: Fernet) -> bytes:
     try:
-        payload = fernet.decrypt(token)
+        return fernet.decrypt(token)
     except (InvalidToken, TypeError):
         raise BadToken(
             "data is not a Fernet token for this key (wrong key, corrupted or truncated)"
         ) from None
+
+
+def _parse(payload: bytes) -> list[Any]:
     try:
         records = fast_json.loads(payload)
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
@@ -436,17 +457,23 @@ _AREA_VIEW_TEXT_FIELDS = (*_VIEW_TEXT_FIELDS, "clinical_area")
 
 
 def _convert(
-    form: _Form, records: Sequence[object], *, in_place: bool = False
+    form: _Form,
+    records: Sequence[object],
+    *,
+    in_place: bool = False,
+    usual: list[bool] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Rejected]]:
     """Check per record what needs Python (types, kinds), per batch what needs characters.
 
     The usual batch has no bad record, so that case takes no per-record step beyond the
-    checks and the three stores of the conversion.
+    checks and the three stores of the conversion. `usual`: `_usual` of each record when the
+    caller knows it already (`usual_batch`).
     """
     rejected: list[Rejected] = []
     positions: Sequence[int] = range(len(records))
     shaped: list[dict[str, Any]] = list(records)  # type: ignore[arg-type]  # checked below
-    usual = list(map(partial(_usual, form), records))
+    if usual is None:
+        usual = list(map(partial(_usual, form), records))
     if not all(usual):
         problems = [
             None if is_usual else _shape_problem(form, record)
