@@ -97,6 +97,7 @@ def test_numbers_orjson_alone_would_change() -> None:
     for document in documents:
         assert repr(loads(document)) == repr(json.loads(document))
     records = [{"f": 1e-05}, {"f": [1.5e-07, -0.00001]}, {"i": 2**64}, {"t": "\x7f\u00e9"}]
+    records += [{"t": "\x7f"}, {"k\x7f": 1}, {"t": "a"}]  # DEL alone: ASCII, yet escaped
     assert canonical_lines(records) == [stdlib_line(record) for record in records]
     for some in (records, [record for record in records if "i" not in record]):
         assert sorted_lines_text(some) == b"".join(

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taxi_platform.defs.logs import codec, usual_batch
+from taxi_platform.defs.logs.bronze import MalformedResponse, response_token
 from taxi_platform.defs.logs.codec import (
     CodecError,
     compress_records,
@@ -144,3 +145,43 @@ def test_hostile_documents(payload: bytes) -> None:
 def test_damaged_documents(junk: bytes, at: int, cut: int) -> None:
     """A usual batch with bytes cut out and junk put in, anywhere."""
     check_against_the_exact_path(USUAL[:at] + junk + USUAL[at + cut :])
+
+
+def token_as_json_reads_it(body: bytes) -> str:
+    """The oracle of `bronze.response_token`: `json` alone."""
+    try:
+        envelope = json.loads(body)
+    except (ValueError, RecursionError):
+        return "MalformedResponse"
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("data"), str):
+        return "MalformedResponse"
+    return envelope["data"]
+
+
+def token_read(body: bytes) -> str:
+    try:
+        return response_token(body)
+    except MalformedResponse:
+        return "MalformedResponse"
+
+
+RESPONSE = json.dumps(
+    {"recordId": "r1", "ArrivalTimeStamp": "2026-11-21T00:03:00Z", "data": "gAAA"}
+)
+
+
+@MANY
+@given(
+    st.dictionaries(st.sampled_from(["data", "recordId", "x"]) | st.text(), st.text() | st.none()),
+    st.booleans(),
+    st.binary(max_size=6),
+    st.integers(0, len(RESPONSE)),
+)
+def test_responses_are_read_as_json_reads_them(
+    envelope: dict, ascii_only: bool, junk: bytes, at: int
+) -> None:
+    """Random envelopes (a lone surrogate raw, as `json` reads it) and a damaged response."""
+    body = json.dumps(envelope, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    damaged = RESPONSE.encode()[:at] + junk + RESPONSE.encode()[at:]
+    for document in (body, damaged, b"\xef\xbb\xbf" + body, body.replace(b'"', b'"\\ud800', 1)):
+        assert token_read(document) == token_as_json_reads_it(document)

@@ -30,6 +30,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
+from taxi_platform.defs.logs import usual_batch
 from taxi_platform.defs.logs.codec import (
     BadToken,
     CodecError,
@@ -206,6 +207,9 @@ def _set_aside(
 
 def response_token(body: bytes) -> str:
     """The Fernet token (`data`) of a log API response as landed."""
+    token = usual_batch.response_data(body)
+    if token is not None:
+        return token
     try:
         envelope = json.loads(body)
     except (ValueError, RecursionError):

@@ -14,6 +14,8 @@ not depend on it:
   does or where `json` would give a value the contract refuses anyway (wide integers are out
   of bounds here), and keeps the last of duplicate keys, as `json` does
   (`test_usual_batch.py` compares the two on random and hostile documents).
+- A landing object (the API's response) whose values are all strings is read the same way
+  (`response_data`), else by `json`.
 - What a struct cannot say: NUL and lone surrogates can only come from ``\\u0000`` and
   ``\\uD800``-``\\uDFFF`` escapes (raw, both are refused), so a batch whose bytes hold such an
   escape has its records checked one by one by `codec._usual`; and which kind a record is
@@ -51,6 +53,7 @@ class _Record(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False
 
 
 _DECODER = msgspec.json.Decoder(list[_Record])
+_RESPONSE = msgspec.json.Decoder(dict[str, str])
 # ``\u0000`` or a surrogate's escape: what could make a decoded string unstorable (a false
 # match, such as an escaped backslash before "u0000", only costs the per-record checks)
 _RISKY_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
@@ -72,3 +75,12 @@ def decode(payload: bytes) -> tuple[list[dict[str, Any]], list[bool] | None] | N
         or (r.document_id is not _U and r.title is not _U and r.query is _U)
         for r in structs
     ]
+
+
+def response_data(body: bytes) -> str | None:
+    """The `data` of a log API response as `json.loads(body)["data"]` reads it, None for a
+    response of another shape (not all values strings, no `data`, not strict JSON)."""
+    try:
+        return _RESPONSE.decode(body).get("data")
+    except msgspec.DecodeError:
+        return None
