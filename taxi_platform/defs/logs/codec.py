@@ -49,7 +49,8 @@ Compressed record (bronze). Key names stay the same, so readers need no mapping 
 Bronze hour object ``logs/YYYY/MM/DD/HH/api_logs.jsonl.gz`` (hour of ``inDate`` in UTC): gzip
 (level `GZIP_LEVEL`, mtime 0) of sorted lines ``json.dumps(r, separators=(",", ":"),
 sort_keys=True)``, each ending in a newline, so the same records give the same bytes.
-(orjson writes and parses them, with the standard library's exact results: `fast_json`.)
+(orjson writes and parses them, with the standard library's exact results: `fast_json`; a
+batch of usual records is parsed and checked by msgspec, with the same results: `usual_batch`.)
 """
 
 from __future__ import annotations
