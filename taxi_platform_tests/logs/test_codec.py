@@ -26,6 +26,7 @@ from taxi_platform.defs.logs.codec import (
     decompress_record,
     decompress_records,
     decrypt_batch,
+    distinct_records,
     encode_hour_object,
     event_hour_utc,
     group_by_hour,
@@ -507,6 +508,22 @@ def test_record_identity() -> None:
     assert record_identity({**VIEW, "x": 1}) != record_identity({**VIEW, "x": "1"})
     batch = [SEARCH, VIEW, dict(SEARCH), {**SEARCH, "url": "/search?q=other"}, dict(VIEW)]
     assert len({record_identity(record) for record in batch}) == 3
+
+
+@FEW
+@given(
+    st.lists(records, min_size=1, max_size=5).flatmap(lambda some: st.lists(st.sampled_from(some)))
+)
+def test_distinct_records_are_those_of_distinct_identity(batch: list[dict]) -> None:
+    """Records drawn with repeats: the first of each identity, in order, and the text of the
+    hour object of those, as `json` writes the lines."""
+    compressed = [expected_compressed(record) for record in batch]
+    firsts: dict[str, dict] = {}
+    for record in compressed:
+        firsts.setdefault(record_identity(record), record)
+    unique, text = distinct_records(compressed)
+    assert unique == list(firsts.values())
+    assert text == "".join(sorted(dumps(r) + "\n" for r in firsts.values())).encode("ascii")
 
 
 @FEW
