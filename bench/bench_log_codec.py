@@ -6,9 +6,11 @@ The hour is what the simulator serves at that rate: 20 three-minute windows of r
 records each, one Fernet token per window. Every approach starts from the same tokens and
 ends with the bytes of one gzip object; setup (generation, encryption) is not timed.
 
-    project   taxi_platform.defs.logs.codec: decrypt_batch, compress_records (validates every
-              record, numpy over the batch), encode_hour_object (canonical JSON lines,
-              sorted, one gzip call at GZIP_LEVEL)
+    project   what `api_logs` computes between reading landing and writing the lake: the
+              landing objects (API responses holding the tokens) through
+              `bronze.build_hours` (decrypt, validate and compress every record, group by
+              hour, drop duplicates, the hour object's text) and `codec.encode_hour_text`
+              (one gzip call at GZIP_LEVEL)
     seed      the old log ETL's code as written: per record dict copy,
               b64uuid per id half, method map,
               inDate via datetime, json.dumps, one GzipFile.write per line (gzip level 9,
@@ -35,34 +37,56 @@ import os
 import platform
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from b64uuid import B64UUID
 from cryptography.fernet import Fernet
 
+from taxi_platform.defs.logs.bronze import LandedBatch, build_hours
 from taxi_platform.defs.logs.codec import (
     GZIP_LEVEL,
-    compress_records,
     decode_hour_object,
     decompress_records,
-    decrypt_batch,
-    encode_hour_object,
+    encode_hour_text,
 )
+from taxi_platform.defs.logs.layout import LandingName, landing_key
 from taxi_platform_dev.domains.logs.simulator import LogApiSimulator, SimulatorConfig
 
 WINDOWS_PER_HOUR = 20
+HOUR = datetime(2026, 11, 21, 0, tzinfo=UTC)
+WINDOW = timedelta(minutes=3)
 
 
-def project(tokens: list[bytes], fernet: Fernet) -> bytes:
-    records = [record for token in tokens for record in decrypt_batch(token, fernet)]
-    compressed, rejected = compress_records(records, in_place=True)
-    if rejected:
-        raise AssertionError(f"{len(rejected)} simulator records rejected: {rejected[0].error}")
-    return encode_hour_object(compressed)
+@dataclass(frozen=True)
+class Served:
+    """One hour as served: its tokens, and the same tokens as landing objects (API responses,
+    each fetched five seconds after its window ends, so all are read by the hour)."""
+
+    tokens: list[bytes]
+    landed: list[LandedBatch]
 
 
-def seed(tokens: list[bytes], fernet: Fernet, level: int = 9) -> bytes:
+def project(hour: Served, fernet: Fernet) -> bytes:
+    run = build_hours(hour.landed, [HOUR], fernet)
+    output = run.hours[HOUR]
+    if output.quarantine:
+        raise AssertionError(f"simulator records set aside: {output.quarantine_reasons}")
+    return encode_hour_text(output.text)
+
+
+def landed(tokens: list[bytes]) -> list[LandedBatch]:
+    batches = []
+    for index, token in enumerate(tokens):
+        fetched_at = HOUR + (index + 1) * WINDOW + timedelta(seconds=5)
+        name = LandingName(landing_key(fetched_at, f"w{index}"), fetched_at, f"w{index}")
+        body = json.dumps({"recordId": f"w{index}", "data": token.decode()}).encode()
+        batches.append(LandedBatch(name, body))
+    return batches
+
+
+def seed(hour: Served, fernet: Fernet, level: int = 9) -> bytes:
     def b64_change_44(user_id: str) -> str:
         return B64UUID(user_id[:32]).string + B64UUID(user_id[32:]).string
 
@@ -81,31 +105,31 @@ def seed(tokens: list[bytes], fernet: Fernet, level: int = 9) -> bytes:
 
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=level, mtime=0) as out:
-        for token in tokens:
+        for token in hour.tokens:
             for log in json.loads(fernet.decrypt(token).decode("utf-8")):
                 out.write((json.dumps(compress_log(log)) + "\n").encode("utf-8"))
     return buffer.getvalue()
 
 
-def floor(tokens: list[bytes], fernet: Fernet) -> bytes:
-    plaintext = b"".join(fernet.decrypt(token) for token in tokens)
+def floor(hour: Served, fernet: Fernet) -> bytes:
+    plaintext = b"".join(fernet.decrypt(token) for token in hour.tokens)
     return gzip.compress(plaintext, compresslevel=GZIP_LEVEL, mtime=0)
 
 
-APPROACHES: dict[str, tuple[str, Callable[[list[bytes], Fernet], bytes]]] = {
+APPROACHES: dict[str, tuple[str, Callable[[Served, Fernet], bytes]]] = {
     "seed (baseline)": ("per record, gzip level 9", seed),
     "seed, our gzip level": (
         f"per record, gzip level {GZIP_LEVEL}",
         partial(seed, level=GZIP_LEVEL),
     ),
-    "project": (f"batched + numpy + orjson, gzip level {GZIP_LEVEL}", project),
+    "project": (f"bronze.build_hours + encode_hour_text, gzip level {GZIP_LEVEL}", project),
     "floor": (f"Fernet + gzip level {GZIP_LEVEL} only", floor),
 }
 
 
 def hour_of_tokens(records: int, seed_value: int, fernet: Fernet) -> tuple[list[bytes], list[dict]]:
     config = SimulatorConfig(
-        start=datetime(2026, 11, 21, 0, tzinfo=UTC),
+        start=HOUR,
         seed=seed_value,
         records_per_window=max(1, records // WINDOWS_PER_HOUR),
     )
@@ -145,6 +169,7 @@ def main() -> None:
     fernet = Fernet(Fernet.generate_key())
     started = time.perf_counter()
     tokens, originals = hour_of_tokens(args.records, args.seed, fernet)
+    hour = Served(tokens, landed(tokens))
     setup = time.perf_counter() - started
     print(
         f"{len(originals):,} records in {len(tokens)} tokens, {sum(map(len, tokens)) / 1e6:.0f} MB"
@@ -159,7 +184,7 @@ def main() -> None:
         for name, (_, run) in APPROACHES.items():
             gc.collect()
             started, started_cpu = time.perf_counter(), time.process_time()
-            blobs[name] = run(tokens, fernet)
+            blobs[name] = run(hour, fernet)
             cpu[name] = min(cpu.get(name, float("inf")), time.process_time() - started_cpu)
             wall[name] = min(wall.get(name, float("inf")), time.perf_counter() - started)
     check_round_trip(blobs["project"], originals)

@@ -26,6 +26,7 @@ from taxi_platform.defs.logs.codec import (
     decompress_record,
     decompress_records,
     decrypt_batch,
+    distinct_records,
     encode_hour_object,
     event_hour_utc,
     group_by_hour,
@@ -406,19 +407,30 @@ def test_event_hour_is_the_utc_hour(instant: datetime) -> None:
 
 
 @FEW
-@given(st.lists(records, max_size=30))
-def test_group_by_hour(batch: list[dict]) -> None:
+@given(st.lists(records, max_size=30), st.lists(st.booleans(), min_size=30, max_size=30))
+def test_group_by_hour(batch: list[dict], raw: list[bool]) -> None:
+    """Compressed records, and raw and compressed ones mixed: hours in the order of their
+    first record, records in input order."""
     compressed = [expected_compressed(record) for record in batch]
-    expected: dict[datetime, list[dict]] = {}
-    for record, original in zip(compressed, batch, strict=True):
-        instant = datetime.fromisoformat(original["inDate"]).astimezone(UTC)
-        expected.setdefault(instant.replace(minute=0, second=0, microsecond=0), []).append(record)
-    assert group_by_hour(compressed) == expected
+    mixed = [r if keep_raw else c for r, c, keep_raw in zip(batch, compressed, raw, strict=False)]
+    for records_in in (compressed, mixed):
+        expected: dict[datetime, list[dict]] = {}
+        for record, original in zip(records_in, batch, strict=True):
+            instant = datetime.fromisoformat(original["inDate"]).astimezone(UTC)
+            hour = instant.replace(minute=0, second=0, microsecond=0)
+            expected.setdefault(hour, []).append(record)
+        grouped = group_by_hour(records_in)
+        assert list(grouped.items()) == list(expected.items())
+        ids = [[id(record) for record in group] for group in grouped.values()]
+        assert ids == [[id(record) for record in group] for group in expected.values()]
 
 
 def test_event_hour_rejects_a_non_canonical_in_date() -> None:
     with pytest.raises(InvalidRecord, match="inDate"):
         event_hour_utc({**SEARCH, "inDate": "2026-11-21T09:15:02+09:00"})
+    batch = [SEARCH, compress_record(VIEW), {**VIEW, "inDate": "2026-02-30T09:15:02.000000+09:00"}]
+    with pytest.raises(InvalidRecord, match=r"^record 2: field 'inDate' must be a raw or"):
+        group_by_hour(batch)
 
 
 @pytest.mark.parametrize(
@@ -496,6 +508,22 @@ def test_record_identity() -> None:
     assert record_identity({**VIEW, "x": 1}) != record_identity({**VIEW, "x": "1"})
     batch = [SEARCH, VIEW, dict(SEARCH), {**SEARCH, "url": "/search?q=other"}, dict(VIEW)]
     assert len({record_identity(record) for record in batch}) == 3
+
+
+@FEW
+@given(
+    st.lists(records, min_size=1, max_size=5).flatmap(lambda some: st.lists(st.sampled_from(some)))
+)
+def test_distinct_records_are_those_of_distinct_identity(batch: list[dict]) -> None:
+    """Records drawn with repeats: the first of each identity, in order, and the text of the
+    hour object of those, as `json` writes the lines."""
+    compressed = [expected_compressed(record) for record in batch]
+    firsts: dict[str, dict] = {}
+    for record in compressed:
+        firsts.setdefault(record_identity(record), record)
+    unique, text = distinct_records(compressed)
+    assert unique == list(firsts.values())
+    assert text == "".join(sorted(dumps(r) + "\n" for r in firsts.values())).encode("ascii")
 
 
 @FEW

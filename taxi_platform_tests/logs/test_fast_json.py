@@ -7,7 +7,12 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taxi_platform.defs.logs.fast_json import canonical_lines, loads, sorted_lines_text
+from taxi_platform.defs.logs.fast_json import (
+    canonical_lines,
+    distinct_lines_text,
+    loads,
+    sorted_lines_text,
+)
 
 MANY = settings(max_examples=300, deadline=None)
 # Every JSON value, with what orjson and the standard library write or read differently:
@@ -49,6 +54,23 @@ def test_sorted_lines_text_is_the_standard_librarys(records: list[dict]) -> None
 
 
 @MANY
+@given(
+    st.lists(objects, max_size=6).flatmap(
+        lambda some: st.lists(st.sampled_from(some) if some else objects, max_size=10)
+    )
+)
+def test_distinct_lines_text_drops_exact_duplicates(records: list[dict]) -> None:
+    """Records drawn with repeats: the first of each canonical line, in order, and the text
+    of those lines, as the standard library writes them."""
+    firsts: dict[bytes, dict] = {}
+    for record in records:
+        firsts.setdefault(stdlib_line(record), record)
+    unique, text = distinct_lines_text(records)
+    assert unique == list(firsts.values())
+    assert text == b"".join(line + b"\n" for line in sorted(firsts))
+
+
+@MANY
 @given(values, st.booleans(), st.sampled_from([(",", ":"), (", ", ": "), (" ,", " :\n")]))
 def test_loads_reads_what_json_reads(value: object, ascii_only: bool, separators) -> None:
     document = json.dumps(value, ensure_ascii=ascii_only, separators=separators).encode()
@@ -75,6 +97,7 @@ def test_numbers_orjson_alone_would_change() -> None:
     for document in documents:
         assert repr(loads(document)) == repr(json.loads(document))
     records = [{"f": 1e-05}, {"f": [1.5e-07, -0.00001]}, {"i": 2**64}, {"t": "\x7f\u00e9"}]
+    records += [{"t": "\x7f"}, {"k\x7f": 1}, {"t": "a"}]  # DEL alone: ASCII, yet escaped
     assert canonical_lines(records) == [stdlib_line(record) for record in records]
     for some in (records, [record for record in records if "i" not in record]):
         assert sorted_lines_text(some) == b"".join(

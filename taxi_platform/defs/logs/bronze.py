@@ -30,17 +30,17 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
+from taxi_platform.defs.logs import usual_batch
 from taxi_platform.defs.logs.codec import (
     BadToken,
     CodecError,
     InvalidRecord,
     Rejected,
-    compress_records,
     decompress_records,
-    decrypt_batch,
+    decrypt_and_compress,
+    distinct_records,
     event_hour_utc,
     group_by_hour,
-    record_identity,
 )
 from taxi_platform.defs.logs.layout import (
     MAX_LATENESS,
@@ -69,6 +69,7 @@ class HourOutput:
 
     hour: datetime
     records: list[dict[str, Any]] = field(default_factory=list)
+    text: bytes = b""  # the bronze object's text of `records` (`codec.encode_hour_text`)
     quarantine: dict[str, dict[str, Any]] = field(default_factory=dict)
     landed: int = 0
     duplicates: int = 0
@@ -124,9 +125,8 @@ def build_hours(
         _attribute(batch, fernet, run, candidates)
     for hour, records in candidates.items():
         output = run.hours[hour]
-        unique = {record_identity(record): record for record in records}
-        output.records = list(unique.values())
-        output.duplicates = len(records) - len(unique)
+        output.records, output.text = distinct_records(records)  # type: ignore[assignment]
+        output.duplicates = len(records) - len(output.records)
         output.landed += len(records)
     return run
 
@@ -148,14 +148,13 @@ def _attribute(
     landing = batch.landing
     owner = run.hours.get(floor_hour(landing.fetched_at))
     try:
-        raw = decrypt_batch(response_token(batch.body), fernet)
+        compressed, rejected = decrypt_and_compress(response_token(batch.body), fernet)
     except CodecError as exc:
         run.bad_tokens += isinstance(exc, BadToken)
         if owner is not None:
             owner.document_for(landing)["batch_error"] = _error(exc)
         return
     run.batches_decrypted += 1
-    compressed, rejected = compress_records(raw, in_place=True)
     for hour, records in group_by_hour(compressed).items():
         arrived_late = late(hour, landing.fetched_at)
         if in_time(hour, landing.fetched_at) or arrived_late:
@@ -208,6 +207,9 @@ def _set_aside(
 
 def response_token(body: bytes) -> str:
     """The Fernet token (`data`) of a log API response as landed."""
+    token = usual_batch.response_data(body)
+    if token is not None:
+        return token
     try:
         envelope = json.loads(body)
     except (ValueError, RecursionError):

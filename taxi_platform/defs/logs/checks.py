@@ -29,9 +29,9 @@ from taxi_platform.defs.logs.codec import (
     CodecError,
     decode_hour_object,
     decompress_records,
+    distinct_records,
     group_by_hour,
     hour_object_key,
-    record_identity,
 )
 from taxi_platform.defs.logs.layout import (
     LandingName,
@@ -183,7 +183,7 @@ def _decodes(hour: datetime, records: list[dict[str, Any]] | str) -> str | None:
     outside = sorted(h for h in group_by_hour(records) if h != hour)
     if outside:
         return f"records of other hours: {[hour_partition_key(h) for h in outside]}"
-    if len({record_identity(r) for r in records}) != len(records):
+    if len(distinct_records(records)[0]) != len(records):
         return "a record appears more than once"
     return None
 

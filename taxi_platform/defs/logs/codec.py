@@ -49,7 +49,8 @@ Compressed record (bronze). Key names stay the same, so readers need no mapping 
 Bronze hour object ``logs/YYYY/MM/DD/HH/api_logs.jsonl.gz`` (hour of ``inDate`` in UTC): gzip
 (level `GZIP_LEVEL`, mtime 0) of sorted lines ``json.dumps(r, separators=(",", ":"),
 sort_keys=True)``, each ending in a newline, so the same records give the same bytes.
-(orjson writes and parses them, with the standard library's exact results: `fast_json`.)
+(orjson writes and parses them, with the standard library's exact results: `fast_json`; a
+batch of usual records is parsed and checked by msgspec, with the same results: `usual_batch`.)
 """
 
 from __future__ import annotations
@@ -72,17 +73,18 @@ from typing import Any
 import numpy as np
 from cryptography.fernet import Fernet, InvalidToken
 
-from taxi_platform.defs.logs import fast_json
+from taxi_platform.defs.logs import fast_json, usual_batch
+from taxi_platform.defs.logs.limits import (
+    MAX_BIGINT,
+    MAX_DEPTH,
+    MAX_EXTRA_VALUES,
+    MAX_RECORD_CHARS,
+    MAX_TEXT_CHARS,
+)
 
 GZIP_LEVEL = 6  # zlib's default; on these JSON lines level 9 costs ~2x the CPU for ~3 % less
 HOUR_OBJECT_NAME = "api_logs.jsonl.gz"
 
-# What every stage after bronze can store (module docstring, "Storable records only").
-MAX_BIGINT = 2**63 - 1
-MAX_TEXT_CHARS = 65_536  # one string: far above any URL, title or query the API serves
-MAX_RECORD_CHARS = 1_048_576  # all strings of one record together
-MAX_DEPTH = 32  # nesting inside one extra field
-MAX_EXTRA_VALUES = 10_000  # values (containers included) across a record's extra fields
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -129,12 +131,32 @@ def decrypt_batch(token: bytes | str, fernet: Fernet) -> list[Any]:
     `compress_records` rather than taking its batch with it. No TTL is applied, because
     landing keeps tokens for re-processing long after they were issued.
     """
+    return _parse(_decrypt(token, fernet))
+
+
+def decrypt_and_compress(
+    token: bytes | str, fernet: Fernet
+) -> tuple[list[dict[str, Any]], list[Rejected]]:
+    """`compress_records(decrypt_batch(token, fernet), in_place=True)`, with the same results
+    and errors; the usual batch is parsed and checked in C (`usual_batch`)."""
+    payload = _decrypt(token, fernet)
+    typed = usual_batch.decode(payload)
+    if typed is None:
+        return compress_records(_parse(payload), in_place=True)
+    records, usual = typed
+    return _convert(_RAW, records, in_place=True, usual=usual)
+
+
+def _decrypt(token: bytes | str, fernet: Fernet) -> bytes:
     try:
-        payload = fernet.decrypt(token)
+        return fernet.decrypt(token)
     except (InvalidToken, TypeError):
         raise BadToken(
             "data is not a Fernet token for this key (wrong key, corrupted or truncated)"
         ) from None
+
+
+def _parse(payload: bytes) -> list[Any]:
     try:
         records = fast_json.loads(payload)
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
@@ -185,17 +207,21 @@ def decompress_record(c: object) -> dict[str, Any]:
 
 def event_hour_utc(rec: Mapping[str, Any]) -> datetime:
     """The UTC hour (aware, minute 0) that a raw or compressed record's `inDate` falls in."""
-    return _utc_hours([rec])[0]
+    return _utc_hours([rec])[0][0]
 
 
 def group_by_hour(
     records: Sequence[Mapping[str, Any]],
 ) -> dict[datetime, list[Mapping[str, Any]]]:
-    """Records (raw or compressed) by the UTC hour of their `inDate`, input order kept."""
-    groups: dict[datetime, list[Mapping[str, Any]]] = {}
-    for record, hour in zip(records, _utc_hours(records), strict=True):
-        groups.setdefault(hour, []).append(record)
-    return groups
+    """Records (raw or compressed) by the UTC hour of their `inDate`, input order kept; hours
+    in the order of their first record."""
+    hours, of_record = _utc_hours(records)
+    if len(hours) == 1:  # the usual batch: no per-record step
+        return {hours[0]: list(records)}
+    return {
+        hour: [records[i] for i in np.flatnonzero(of_record == index).tolist()]
+        for index, hour in enumerate(hours)
+    }
 
 
 def hour_object_key(hour: datetime) -> str:
@@ -210,13 +236,21 @@ def hour_object_key(hour: datetime) -> str:
 
 def encode_hour_object(compressed_records: Iterable[Mapping[str, Any]]) -> bytes:
     """Deterministic gzip of JSON lines: the same records in any order give the same bytes."""
-    return encode_hour_object_sized(compressed_records)[0]
+    return encode_hour_text(fast_json.sorted_lines_text(compressed_records))
 
 
-def encode_hour_object_sized(compressed_records: Iterable[Mapping[str, Any]]) -> tuple[bytes, int]:
-    """`encode_hour_object` and the size of the JSON lines before gzip (for metadata)."""
-    text = fast_json.sorted_lines_text(compressed_records)
-    return gzip.compress(text, compresslevel=GZIP_LEVEL, mtime=0), len(text)
+def encode_hour_text(text: bytes) -> bytes:
+    """The hour object of its text (sorted canonical lines: `distinct_records` or
+    `fast_json.sorted_lines_text`)."""
+    return gzip.compress(text, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def distinct_records(
+    compressed_records: Iterable[Mapping[str, Any]],
+) -> tuple[list[Mapping[str, Any]], bytes]:
+    """The records once each (exact duplicates: equal `record_identity`), in the order they
+    first appear, and the text of their hour object (`encode_hour_text`)."""
+    return fast_json.distinct_lines_text(compressed_records)
 
 
 def decode_hour_object(blob: bytes) -> list[dict[str, Any]]:
@@ -424,17 +458,23 @@ _AREA_VIEW_TEXT_FIELDS = (*_VIEW_TEXT_FIELDS, "clinical_area")
 
 
 def _convert(
-    form: _Form, records: Sequence[object], *, in_place: bool = False
+    form: _Form,
+    records: Sequence[object],
+    *,
+    in_place: bool = False,
+    usual: list[bool] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Rejected]]:
     """Check per record what needs Python (types, kinds), per batch what needs characters.
 
     The usual batch has no bad record, so that case takes no per-record step beyond the
-    checks and the three stores of the conversion.
+    checks and the three stores of the conversion. `usual`: `_usual` of each record when the
+    caller knows it already (`usual_batch`).
     """
     rejected: list[Rejected] = []
     positions: Sequence[int] = range(len(records))
     shaped: list[dict[str, Any]] = list(records)  # type: ignore[arg-type]  # checked below
-    usual = list(map(partial(_usual, form), records))
+    if usual is None:
+        usual = list(map(partial(_usual, form), records))
     if not all(usual):
         problems = [
             None if is_usual else _shape_problem(form, record)
@@ -680,34 +720,60 @@ def _reason(exc: ValueError) -> str:
 # --- hours ------------------------------------------------------------------------------------
 
 
-def _utc_hours(records: Sequence[Mapping[str, Any]]) -> list[datetime]:
-    """The UTC hour of each record; raw and compressed `inDate`s differ in length.
+def _utc_hours(records: Sequence[Mapping[str, Any]]) -> tuple[list[datetime], np.ndarray]:
+    """The distinct UTC hours of the records' `inDate`s (raw or compressed: their lengths
+    differ), in the order of their first record, and the index of each record's hour.
 
     Only date, hour, minute and offset decide the hour, so an hour of records holds a few
-    hundred distinct keys and each is turned into a datetime once.
+    hundred distinct keys of them: found with numpy, each turned into a datetime once.
     """
     in_dates = [record.get("inDate") for record in records]
-    iso: list[str | None] = [None] * len(in_dates)
+    iso, ok = _iso_in_dates(in_dates)
+    if not ok.all():
+        index = int(np.flatnonzero(~ok)[0])
+        message = f"record {index}: field 'inDate' must be a raw or compressed inDate"
+        raise InvalidRecord("inDate", message)
+
+    def number(*columns: int) -> np.ndarray:
+        value = np.zeros(len(iso), dtype=np.int64)
+        for column in columns:
+            value = value * 10 + iso[:, column] - ord("0")
+        return value
+
+    # "YYYY-MM-DDTHH:MM" as one number, and the offset in minutes (|offset| < 1440)
+    local = number(0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15)
+    sign = np.where(iso[:, _ISO_SIGN_COLUMN] == ord("-"), -1, 1)
+    offset = sign * (number(27, 28) * 60 + number(30, 31))
+    keys, first, key_of_record = np.unique(
+        local * 4096 + offset + 2048, return_index=True, return_inverse=True
+    )
+    hours: dict[datetime, int] = {}
+    hour_of_key = np.empty(len(keys), dtype=np.int64)
+    for key in np.argsort(first, kind="stable").tolist():  # keys in order of first record
+        text = iso[first[key]].tobytes().decode("ascii")
+        hour = datetime.fromisoformat(text[:16] + text[26:]).astimezone(UTC).replace(minute=0)
+        hour_of_key[key] = hours.setdefault(hour, len(hours))
+    return list(hours), hour_of_key[key_of_record.reshape(-1)]
+
+
+def _iso_in_dates(in_dates: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The ISO form of each raw or compressed `inDate` as an (n, 32) byte matrix, and which
+    are valid; one batch conversion when all have one form (the usual case)."""
+    widths = set(map(len, in_dates)) if set(map(type, in_dates)) == {str} else set()
+    for form in (_RAW, _COMPRESSED):
+        if widths == {form.in_date_width}:
+            ok, iso = form.to_iso_in_date(_matrix(in_dates, form.in_date_width))
+            return iso, ok
+    iso = np.zeros((len(in_dates), _RAW.in_date_width), dtype=np.uint8)
+    ok = np.zeros(len(in_dates), dtype=bool)
     for form in (_RAW, _COMPRESSED):
         positions = [
             i
             for i, value in enumerate(in_dates)
             if type(value) is str and len(value) == form.in_date_width
         ]
-        ok, matrix = form.to_iso_in_date(
-            _matrix([in_dates[i] for i in positions], form.in_date_width)
-        )
-        for position, valid, text in zip(positions, ok.tolist(), _rows(matrix), strict=True):
-            iso[position] = text if valid else None
-    cache: dict[str, datetime] = {}
-    hours = []
-    for index, text in enumerate(iso):
-        if text is None:
-            message = f"record {index}: field 'inDate' must be a raw or compressed inDate"
-            raise InvalidRecord("inDate", message)
-        key = text[:16] + text[26:]  # "YYYY-MM-DDTHH:MM±HH:MM"
-        hour = cache.get(key)
-        if hour is None:
-            hour = cache[key] = datetime.fromisoformat(key).astimezone(UTC).replace(minute=0)
-        hours.append(hour)
-    return hours
+        if positions:
+            ok[positions], iso[positions] = form.to_iso_in_date(
+                _matrix([in_dates[i] for i in positions], form.in_date_width)
+            )
+    return iso, ok

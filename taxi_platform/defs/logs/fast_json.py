@@ -15,8 +15,8 @@ result is provably the standard library's, and the standard library handles the 
   `repr` gives ``1e-05`` and ``1e-07``) and integers beyond 64 bits (refused). A line that
   could be any of these is written again by the standard library; the test
   `test_canonical_lines_are_the_standard_librarys` checks the equality on random records.
-  A bronze object's text (`sorted_lines_text`) is one orjson array cut into lines, with the
-  same rewrites (`test_sorted_lines_text_is_the_standard_librarys`).
+  All lines are cut from one orjson array (`_bodies`), with the same rewrites
+  (`test_sorted_lines_text_is_the_standard_librarys`).
 """
 
 from __future__ import annotations
@@ -89,7 +89,59 @@ def canonical_line(record: Mapping[str, Any]) -> bytes:
 
 def canonical_lines(records: Iterable[Mapping[str, Any]]) -> list[bytes]:
     """The canonical JSON line of each record, in order."""
+    return [b"{" + body for body in _bodies(list(records))]
+
+
+def sorted_lines_text(records: Iterable[Mapping[str, Any]]) -> bytes:
+    """The records' canonical lines, sorted, each ending in a newline (a bronze object's text)."""
+    return _text(sorted(_bodies(list(records))))
+
+
+def distinct_lines_text(
+    records: Iterable[Mapping[str, Any]],
+) -> tuple[list[Mapping[str, Any]], bytes]:
+    """The records once each (equal canonical lines: exact duplicates), in the order they first
+    appear, and `sorted_lines_text` of them: one encoding serves both.
+
+    Why: a bronze hour drops duplicates by their canonical line and then writes those lines;
+    computing each record's line alone cost more than the rest of the codec together.
+    """
     records = list(records)
+    unique = dict(zip(_bodies(records), records, strict=True))
+    return list(unique.values()), _text(sorted(unique))
+
+
+def _bodies(records: list[Mapping[str, Any]]) -> list[bytes]:
+    """Each record's canonical line without its opening brace (every line has one, so their
+    order is the lines' order).
+
+    Why not one orjson call per record: one call writes all records as a JSON array, and that
+    text is the one scanned for lines to write again. The array is cut at ``,{`` into the
+    records' bodies. That is exact when there are n - 1 cuts, the ones between records; any
+    other ``,{`` (inside a string or a nested list) makes more, and then the lines are written
+    one by one.
+    """
+    text = _array_text(records)
+    bodies = text.split(b",{") if text is not None else []
+    if len(bodies) != len(records) or not records:
+        return [line[1:] for line in _lines_one_by_one(records)]
+    bodies[0] = bodies[0].removeprefix(b"[{")
+    bodies[-1] = bodies[-1].removesuffix(b"]")
+    for index in _suspect_lines(text, bodies, start=2, separator=2):
+        bodies[index] = _stdlib_line(records[index])[1:]
+    return bodies
+
+
+def _text(sorted_bodies: list[bytes]) -> bytes:
+    """Lines from their sorted bodies (`_bodies`), each ending in a newline; joined once."""
+    if not sorted_bodies:
+        return b""
+    sorted_bodies[0] = b"{" + sorted_bodies[0]
+    sorted_bodies[-1] += b"\n"
+    return b"\n{".join(sorted_bodies)
+
+
+def _lines_one_by_one(records: list[Mapping[str, Any]]) -> list[bytes]:
     try:
         lines = [orjson.dumps(record, option=_SORT_KEYS) for record in records]
     except orjson.JSONEncodeError:  # an integer beyond 64 bits, or too deep for orjson
@@ -97,37 +149,9 @@ def canonical_lines(records: Iterable[Mapping[str, Any]]) -> list[bytes]:
     # One scan of all lines together finds the few lines to write again: non-ASCII text is
     # common (about 1 % of the simulator's records), small floats are rare.
     text = b"\n".join(lines)
-    for index in _suspect_lines(text, _ends(lines, start=0, separator=1)):
+    for index in _suspect_lines(text, lines, start=0, separator=1):
         lines[index] = _stdlib_line(records[index])
     return lines
-
-
-def sorted_lines_text(records: Iterable[Mapping[str, Any]]) -> bytes:
-    """The records' canonical lines, sorted, each ending in a newline (a bronze object's text).
-
-    Why not `canonical_lines` and a sort: one orjson call writes all records as a JSON array,
-    and that text is the one scanned for lines to write again, so no join of the lines is
-    needed for the scan. The array is cut at ``,{`` into the records' lines without their
-    opening brace (every line has one, so their order is the lines' order). That is exact
-    when there are n - 1 cuts, the ones between records; any other ``,{`` (inside a string or
-    a nested list) makes more, and then the lines are written one by one.
-    """
-    records = list(records)
-    text = _array_text(records)
-    bodies = text.split(b",{") if text is not None else []
-    if len(bodies) != len(records) or not records:
-        lines = canonical_lines(records)
-        lines.sort()
-        lines.append(b"")
-        return b"\n".join(lines)
-    bodies[0] = bodies[0].removeprefix(b"[{")
-    bodies[-1] = bodies[-1].removesuffix(b"]")
-    for index in _suspect_lines(text, _ends(bodies, start=2, separator=2)):
-        bodies[index] = _stdlib_line(records[index]).removeprefix(b"{")
-    bodies.sort()
-    bodies[0] = b"{" + bodies[0]
-    bodies[-1] += b"\n"
-    return b"\n{".join(bodies)
 
 
 def _array_text(records: list[Mapping[str, Any]]) -> bytes | None:
@@ -147,22 +171,26 @@ def _ends(pieces: list[bytes], start: int, separator: int) -> np.ndarray:
     return start + np.cumsum(lengths + separator)
 
 
-def _suspect_lines(text: bytes, ends: np.ndarray) -> list[int]:
-    """Which lines of `text` (line i ends at `ends[i]`) may not be the standard library's
-    (module docstring): found by byte position in `text`, so no Python runs per line."""
+def _suspect_lines(text: bytes, pieces: list[bytes], start: int, separator: int) -> list[int]:
+    """Which lines of `text` (`pieces` joined by separators of `separator` bytes, starting at
+    byte `start`) may not be the standard library's (module docstring), in order. Non-ASCII
+    (common: about 1 % of the simulator's records) is one test per piece in C; the rest, rare,
+    is found by byte position in `text`, so no Python runs per line."""
+    suspects: set[int] = set()
+    if not text.isascii():
+        ascii_pieces = np.fromiter(map(bytes.isascii, pieces), dtype=bool, count=len(pieces))
+        suspects.update(np.flatnonzero(~ascii_pieces).tolist())
     positions = [match.start() for match in _SHORT_EXPONENT.finditer(text)]
-    start = text.find(_SMALL_DECIMAL)
-    while start >= 0:
-        positions.append(start)
-        start = text.find(_SMALL_DECIMAL, start + 1)
-    wide: np.ndarray = np.empty(0, dtype=np.int64)
-    if not text.isascii() or b"\x7f" in text:
-        wide = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) >= 0x7F)
-    if not positions and not len(wide):
-        return []
-    # a byte at p lies in the first line ending after p
-    found = np.concatenate([wide, np.array(positions, dtype=np.int64)])
-    return np.unique(np.searchsorted(ends, found, side="right")).tolist()
+    at = text.find(_SMALL_DECIMAL)
+    while at >= 0:
+        positions.append(at)
+        at = text.find(_SMALL_DECIMAL, at + 1)
+    if b"\x7f" in text:
+        positions.extend(np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == 0x7F).tolist())
+    if positions:  # a byte at p lies in the first line ending after p
+        ends = _ends(pieces, start, separator)
+        suspects.update(np.searchsorted(ends, positions, side="right").tolist())
+    return sorted(suspects)
 
 
 def _line(record: Mapping[str, Any]) -> bytes:

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from taxi_platform.defs.logs.bronze import HourOutput, LandedBatch, quarantine_bytes
-from taxi_platform.defs.logs.codec import encode_hour_object_sized, hour_object_key
+from taxi_platform.defs.logs.codec import encode_hour_text, hour_object_key
 from taxi_platform.defs.logs.layout import (
     LandingName,
     fetch_hours,
@@ -91,7 +91,7 @@ def write_hour(lake: LakeResource, output: HourOutput) -> dict[str, Any]:
     """Replace the hour's bronze object and quarantine documents, add the late index entries
     it owns (landing only grows, so entries are never stale); metadata of the hour."""
     key = hour_object_key(output.hour)
-    blob, text_bytes = encode_hour_object_sized(output.records)
+    blob = encode_hour_text(output.text)
     lake.put_bytes(key, blob, "application/gzip")
     stale = set(lake.list_keys(quarantine_prefix(output.hour))) - set(output.quarantine)
     for quarantine_key, document in sorted(output.quarantine.items()):
@@ -110,7 +110,7 @@ def write_hour(lake: LakeResource, output: HourOutput) -> dict[str, Any]:
         "late_hours": late_hours(output),
         "batches_quarantined": output.quarantined_batches,
         "duplicates": output.duplicates,
-        "bytes_before_gzip": text_bytes,
+        "bytes_before_gzip": len(output.text),
         "bytes_after_gzip": len(blob),
         "key": key,
         "uri": f"s3://{lake.bucket}/{key}",
