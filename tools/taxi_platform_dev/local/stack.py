@@ -22,7 +22,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ import psycopg
 from cryptography.fernet import Fernet
 
 from taxi_platform.settings import INFRA_DIR, REPO_ROOT, SETTINGS, ConfigError, zones_csv_default
+from taxi_platform.threads import each_in_threads
 from taxi_platform_dev.local import moto_state
 from taxi_platform_dev.local.moto import SERVERS, Endpoints, Launched, create_resources, launch_moto
 from taxi_platform_dev.local.postgres import EmbeddedPostgres
@@ -243,8 +243,7 @@ class Stack:
                 stops.append(functools.partial(terminate, entry["pid"]))
                 stopped.append(f"{name} (pid {entry['pid']})")
         # All at once: each waits for its process to go (a fraction of a second apiece).
-        with ThreadPoolExecutor(max_workers=max(1, len(stops))) as pool:
-            list(pool.map(lambda stop: stop(), stops))
+        each_in_threads(lambda stop: stop(), stops, len(stops))
         if pid_alive(pid):
             terminate(pid)  # PostgreSQL that pg_ctl could not stop
         for name in ("postgres", *SERVERS):
